@@ -1,0 +1,37 @@
+//===- Passes.h - anec's passes and the ANE pipeline ------------------------===//
+#ifndef ANEC_PASSES_PASSES_H
+#define ANEC_PASSES_PASSES_H
+
+#include "dialects/Mil/MilDialect.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace anec {
+
+#define GEN_PASS_DECL
+#include "passes/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "passes/Passes.h.inc"
+
+/// Options of `anec-ane-pipeline`.
+struct AnePipelineOptions
+    : public mlir::PassPipelineOptions<AnePipelineOptions> {
+  Option<bool> overflowSafeNorm{
+      *this, "overflow-safe-norm",
+      llvm::cl::desc("Use the overflow-safe (max|x|-scaled) RMSNorm rewrite"),
+      llvm::cl::init(false)};
+};
+
+/// The passes that make a `mil` program ANE-friendly, in order.
+void buildAnePipeline(mlir::OpPassManager &pm,
+                      const AnePipelineOptions &options);
+
+/// Registers every anec pass and the `anec-ane-pipeline`.
+void registerAllPasses();
+
+} // namespace anec
+
+#endif // ANEC_PASSES_PASSES_H

@@ -1,0 +1,42 @@
+//===- Passes.td - anec's passes --------------------------------------------===//
+//
+// One pass a file in this folder; the ANE pipeline that composes them is
+// built in Pipeline.cpp.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ANEC_PASSES_TD
+#define ANEC_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def RmsNormToLayerNorm : Pass<"anec-rms-norm-to-layer-norm", "mlir::func::FuncOp"> {
+  let summary = "Rewrite RMSNorm into the exact layer_norm form the ANE runs";
+  let description = [{
+    The ANE has layer_norm but no RMSNorm. For any x, concat([x, −x]) along a
+    normalised axis has mean 0 and variance mean(x²), so
+
+      rms_norm(x) = slice(layer_norm(concat([x, −x]), no affine), first half)
+
+    exactly. The pass first raises the decomposed forms front ends emit
+    (x · rsqrt(mean(x²) + eps), x · pow(mean(x²) + eps, −0.5),
+    x / sqrt(mean(x²) + eps), with x² as square, mul or pow) to `mil.rms_norm`,
+    then rewrites every `mil.rms_norm` and multiplies by gamma.
+
+    With `overflow-safe`, x is first divided by max|x| over the normalised
+    axes so that x² cannot overflow fp16 (|x| > 256); the result is then
+    exact up to epsilon being applied to the scaled values.
+  }];
+  let dependentDialects = ["::anec::mil::MilDialect"];
+  let options = [
+    Option<"overflowSafe", "overflow-safe", "bool", /*default=*/"false",
+           "Pre-scale by max|x| so that x² cannot overflow in fp16">,
+  ];
+  let statistics = [
+    Statistic<"numRaised", "raised",
+              "Decomposed RMSNorm subgraphs raised to mil.rms_norm">,
+    Statistic<"numRewritten", "rewritten",
+              "mil.rms_norm ops rewritten into layer_norm">,
+  ];
+}
+
+#endif // ANEC_PASSES_TD

@@ -1,0 +1,25 @@
+//===- Pipeline.cpp - the ANE pass pipeline, assembled in one place ---------===//
+#include "passes/Passes.h"
+
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void anec::buildAnePipeline(OpPassManager &pm,
+                            const AnePipelineOptions &options) {
+  pm.addPass(createCanonicalizerPass());
+  RmsNormToLayerNormOptions norm;
+  norm.overflowSafe = options.overflowSafeNorm;
+  pm.addNestedPass<func::FuncOp>(createRmsNormToLayerNorm(norm));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void anec::registerAllPasses() {
+  registerAnecPasses();
+  PassPipelineRegistration<AnePipelineOptions>(
+      "anec-ane-pipeline",
+      "Make a mil program ANE-friendly (the passes that have landed, in order)",
+      buildAnePipeline);
+}

@@ -1,0 +1,25 @@
+# lit configuration for anec. Tests mirror the source folders: dialects/,
+# passes/, tools/. See test/README.md for the RUN-line patterns.
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "anec"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["inputs", "unit", "CMakeLists.txt", "README.md"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.anec_obj_root, "test")
+
+# Every FileCheck run checks variable scopes.
+config.substitutions.append(
+    ("%FileCheck", os.path.join(config.llvm_tools_dir, "FileCheck") + " -enable-var-scope"))
+config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%anec_src", config.anec_src_root))
+
+llvm_config.with_environment("PATH", config.anec_tools_dir, append_path=False)
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.use_default_substitutions()
+tool_dirs = [config.anec_tools_dir, config.llvm_tools_dir]
+llvm_config.add_tool_substitutions(["anec-opt", "FileCheck", "not", "count"], tool_dirs)
