@@ -1,0 +1,300 @@
+//===- anec-run.cpp - run mil programs on the CPU and compare them --------===//
+//
+//   anec-run model.mlir --function=main --input=x.npy --output-dir=out
+//   anec-run model.mlir --call=prefill --call=decode --call=decode
+//   anec-run model.mlir --compare-pipeline=anec-ane-pipeline --max-rel=1e-4
+//   anec-run before.mlir --compare=after.mlir --test-mode=fp16 --min-snr=40
+//
+// Exit status: 0 when all ran (and every tolerance held), 1 when a
+// tolerance was exceeded, 2 on an error.
+//
+//===----------------------------------------------------------------------===//
+#include "anec/Interpreter.h"
+#include "anec/Registration.h"
+#include "lib/Interpreter/Compare.h"
+#include "lib/Interpreter/Npy.h"
+
+#include "dialects/Mil/MilDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <random>
+
+using namespace mlir;
+using namespace anec;
+using namespace anec::interp;
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<module.mlir>"),
+                                      cl::Required);
+static cl::opt<std::string> functionName("function",
+                                         cl::desc("Function to run (default: the first)"));
+static cl::list<std::string> calls(
+    "call", cl::desc("A call to make, in order: FN or FN:a.npy,b.npy "
+                     "(states persist from call to call)"));
+static cl::list<std::string> inputs("input", cl::desc("An input .npy, in argument order"));
+static cl::opt<unsigned> seed("seed", cl::desc("Seed for random inputs"), cl::init(0));
+static cl::opt<double> inputScale("input-scale",
+                                  cl::desc("Standard deviation of random float inputs"),
+                                  cl::init(1.0));
+static cl::opt<int64_t> intMax("int-max",
+                               cl::desc("Random integer inputs are drawn from [0, int-max)"),
+                               cl::init(16));
+static cl::opt<std::string> mode("mode", cl::desc("fp32 (reference) or fp16 (ANE-faithful)"),
+                                 cl::init("fp32"));
+static cl::opt<std::string> testMode("test-mode",
+                                     cl::desc("Numeric mode of the compared side (default: --mode)"));
+static cl::opt<std::string> outputDir("output-dir", cl::desc("Write outputs as .npy here"));
+static cl::opt<std::string> compareFile("compare",
+                                        cl::desc("Run this module on the same inputs and compare"));
+static cl::opt<std::string> comparePipeline(
+    "compare-pipeline",
+    cl::desc("Run the module after this pass pipeline (textual form) and compare"));
+static cl::opt<bool> logits("logits", cl::desc("Outputs are logits: report top-1 agreement and KL"));
+static cl::opt<bool> allowNonFinite("allow-nonfinite",
+                                    cl::desc("Accept NaN/Inf in input files"));
+static cl::opt<double> maxRel("max-rel", cl::desc("Fail above this max relative error"),
+                              cl::init(-1));
+static cl::opt<double> minSnr("min-snr", cl::desc("Fail below this SNR (dB)"), cl::init(-1e300));
+static cl::opt<double> minCosine("min-cosine", cl::desc("Fail below this cosine"),
+                                 cl::init(-2));
+static cl::opt<double> minTop1("min-top1", cl::desc("Fail below this top-1 agreement (0..1)"),
+                               cl::init(-1));
+static cl::opt<double> maxKl("max-kl", cl::desc("Fail above this mean KL (nats)"), cl::init(-1));
+
+namespace {
+
+int fail(const std::string &message) {
+  fmt::print(stderr, "anec-run: error: {}\n", message);
+  return 2;
+}
+
+std::string typeString(const Tensor &t) {
+  std::string s;
+  for (int64_t d : t.shape)
+    s += fmt::format("{}x", d);
+  llvm::raw_string_ostream os(s);
+  os << t.elementType;
+  return s;
+}
+
+Tensor randomTensor(RankedTensorType type, std::mt19937_64 &rng) {
+  Tensor t = Tensor::zeros(type);
+  std::normal_distribution<float> normal(0.0f, (float)inputScale);
+  std::uniform_int_distribution<int64_t> uniform(0, std::max<int64_t>(intMax, 1) - 1);
+  for (float &v : t.f)
+    v = normal(rng);
+  for (int64_t &v : t.i)
+    v = type.getElementType().isInteger(1) ? uniform(rng) % 2 : uniform(rng);
+  if (type.getElementType().isF16())
+    for (float &v : t.f)
+      v = roundToHalf(v);
+  return t;
+}
+
+struct Call {
+  std::string function;
+  std::vector<std::string> files;
+};
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  DialectRegistry registry;
+  registerDialects(registry);
+  registerPasses();
+  cl::ParseCommandLineOptions(argc, argv, "anec reference interpreter\n");
+
+  auto parseMode = [](const std::string &m, NumericMode &out) {
+    if (m == "fp32")
+      out = NumericMode::FP32;
+    else if (m == "fp16")
+      out = NumericMode::FP16;
+    else
+      return false;
+    return true;
+  };
+  Options refOptions, testOptions;
+  if (!parseMode(mode, refOptions.mode))
+    return fail(fmt::format("--mode must be fp32 or fp16, got '{}'", mode.getValue()));
+  if (!parseMode(testMode.empty() ? mode.getValue() : testMode.getValue(), testOptions.mode))
+    return fail(fmt::format("--test-mode must be fp32 or fp16, got '{}'", testMode.getValue()));
+  if (!compareFile.empty() && !comparePipeline.empty())
+    return fail("give --compare or --compare-pipeline, not both");
+
+  MLIRContext ctx(registry);
+  ctx.loadAllAvailableDialects();
+  auto load = [&](const std::string &path) -> OwningOpRef<ModuleOp> {
+    llvm::SourceMgr sm;
+    SourceMgrDiagnosticHandler handler(sm, &ctx);
+    return parseSourceFile<ModuleOp>(path, &ctx);
+  };
+  OwningOpRef<ModuleOp> module = load(inputFile);
+  if (!module)
+    return fail(fmt::format("cannot load '{}'", inputFile.getValue()));
+
+  OwningOpRef<ModuleOp> other;
+  if (!compareFile.empty()) {
+    other = load(compareFile);
+    if (!other)
+      return fail(fmt::format("cannot load '{}'", compareFile.getValue()));
+  } else if (!comparePipeline.empty()) {
+    other = module->clone();
+    PassManager pm(&ctx);
+    // The pass manager is the module's: accept both `builtin.module(...)` and
+    // the bare pass list inside it.
+    llvm::StringRef text = llvm::StringRef(comparePipeline).trim();
+    if (text.consume_front("builtin.module(") && !text.consume_back(")"))
+      return fail(fmt::format("bad pipeline '{}'", comparePipeline.getValue()));
+    if (failed(parsePassPipeline(text, pm, llvm::errs())))
+      return fail(fmt::format("bad pipeline '{}'", comparePipeline.getValue()));
+    if (failed(pm.run(*other)))
+      return fail("the pipeline failed");
+  }
+
+  // The calls to make.
+  std::vector<Call> plan;
+  for (const std::string &c : calls) {
+    Call call;
+    size_t colon = c.find(':');
+    call.function = c.substr(0, colon);
+    if (colon != std::string::npos) {
+      llvm::SmallVector<llvm::StringRef> files;
+      llvm::StringRef(c).substr(colon + 1).split(files, ',', -1, false);
+      for (auto f : files)
+        call.files.push_back(f.str());
+    }
+    plan.push_back(call);
+  }
+  if (plan.empty()) {
+    Call call;
+    call.function = functionName;
+    if (call.function.empty()) {
+      for (auto fn : module->getOps<func::FuncOp>())
+        if (!fn.isExternal()) {
+          call.function = fn.getSymName().str();
+          break;
+        }
+      if (call.function.empty())
+        return fail("the module has no function to run");
+    }
+    call.files.assign(inputs.begin(), inputs.end());
+    plan.push_back(call);
+  } else if (!inputs.empty()) {
+    return fail("with --call, give inputs as --call=FN:a.npy,b.npy");
+  }
+
+  Interpreter ref(*module, refOptions);
+  std::optional<Interpreter> test;
+  if (other)
+    test.emplace(*other, testOptions);
+  std::mt19937_64 rng(seed);
+  bool exceeded = false;
+
+  for (auto [callIndex, call] : llvm::enumerate(plan)) {
+    auto types = ref.inputTypes(call.function);
+    if (!types.ok())
+      return fail(std::string(types.status().message()));
+    std::vector<Tensor> args;
+    if (!call.files.empty()) {
+      if (call.files.size() != types->size())
+        return fail(fmt::format("'{}' takes {} inputs, {} files were given",
+                                call.function, types->size(), call.files.size()));
+      for (auto [k, path] : llvm::enumerate(call.files)) {
+        auto t = readNpy(&ctx, path);
+        if (!t.ok())
+          return fail(std::string(t.status().message()));
+        // Float files are read at the width the function declares.
+        if (t->isFloat())
+          t->elementType = (*types)[k].getElementType();
+        if (!allowNonFinite)
+          for (float v : t->f)
+            if (!std::isfinite(v))
+              return fail(fmt::format("{}: input holds NaN or Inf (--allow-nonfinite "
+                                      "to accept)", path));
+        args.push_back(std::move(*t));
+      }
+    } else {
+      for (RankedTensorType type : *types)
+        args.push_back(randomTensor(type, rng));
+    }
+
+    auto outs = ref.run(call.function, args);
+    if (!outs.ok())
+      return fail(std::string(outs.status().message()));
+    for (auto [k, t] : llvm::enumerate(*outs)) {
+      double lo = INFINITY, hi = -INFINITY, sum = 0;
+      int64_t n = t.numElements();
+      for (int64_t e = 0; e < n; ++e) {
+        lo = std::min(lo, t.at(e));
+        hi = std::max(hi, t.at(e));
+        sum += t.at(e);
+      }
+      fmt::print("{} output {} [{}]: min {:.6g} max {:.6g} mean {:.6g}\n",
+                 call.function, k, typeString(t), lo, hi, n ? sum / n : 0.0);
+      if (!outputDir.empty()) {
+        std::string path = fmt::format("{}/{}-{}-{}.npy", outputDir.getValue(),
+                                       callIndex, call.function, k);
+        if (auto s = writeNpy(t, path); !s.ok())
+          return fail(std::string(s.message()));
+      }
+    }
+    if (!test)
+      continue;
+    auto testOuts = test->run(call.function, args);
+    if (!testOuts.ok())
+      return fail(fmt::format("compared module: {}", std::string(testOuts.status().message())));
+    if (testOuts->size() != outs->size())
+      return fail(fmt::format("the compared module returns {} outputs, not {}",
+                              testOuts->size(), outs->size()));
+    for (size_t k = 0; k < outs->size(); ++k) {
+      const Tensor &r = (*outs)[k], &t = (*testOuts)[k];
+      if (r.shape != t.shape)
+        return fail(fmt::format("output {} has shape [{}] in the compared module, "
+                                "[{}] in the reference", k, typeString(t), typeString(r)));
+      Comparison c = compare(t, r, logits);
+      std::string line = fmt::format(
+          "{} compare {}: max_abs {:.3g} max_rel {:.3g} snr {:.1f} dB cosine {:.6f}",
+          call.function, k, c.maxAbs, c.maxRel, c.snrDb, c.cosine);
+      if (logits)
+        line += fmt::format(" top1 {:.2f}% kl {:.3g} over {} rows", 100 * c.top1, c.kl,
+                            c.rows);
+      std::vector<std::string> broken;
+      if (c.nonFinite)
+        broken.push_back("non-finite values");
+      if (maxRel >= 0 && !(c.maxRel <= maxRel))
+        broken.push_back(fmt::format("max_rel > {}", maxRel.getValue()));
+      if (!(c.snrDb >= minSnr))
+        broken.push_back(fmt::format("snr < {} dB", minSnr.getValue()));
+      if (!(c.cosine >= minCosine))
+        broken.push_back(fmt::format("cosine < {}", minCosine.getValue()));
+      if (logits && !(c.top1 >= minTop1))
+        broken.push_back(fmt::format("top1 < {}", minTop1.getValue()));
+      if (logits && maxKl >= 0 && !(c.kl <= maxKl))
+        broken.push_back(fmt::format("kl > {}", maxKl.getValue()));
+      if (broken.empty()) {
+        fmt::print("{} ok\n", line);
+      } else {
+        exceeded = true;
+        std::string why;
+        for (auto &b : broken)
+          why += (why.empty() ? "" : ", ") + b;
+        fmt::print("{} EXCEEDED ({})\n", line, why);
+      }
+    }
+  }
+  return exceeded ? 1 : 0;
+}
