@@ -223,6 +223,21 @@ Tensor resultTensor(Value v) {
   return Tensor::zeros(cast<RankedTensorType>(v.getType()));
 }
 
+/// A result of `v`'s type whose element at `coords` is x's element at
+/// source(coords): the one kernel behind every pure data-movement op.
+Tensor moveElements(const Tensor &x, Value v,
+                    llvm::function_ref<int64_t(ArrayRef<int64_t>)> source) {
+  Tensor out = resultTensor(v);
+  forEachIndex(out.shape, [&](int64_t k, ArrayRef<int64_t> c) {
+    int64_t off = source(c);
+    if (out.isFloat())
+      out.f[k] = x.f[off];
+    else
+      out.i[k] = x.i[off];
+  });
+  return out;
+}
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -668,53 +683,49 @@ absl::Status Frame::concat(ConcatOp op) {
 
 absl::Status Frame::slice(Operation *op, Value xv, const StridedSlice &s) {
   const Tensor &x = get(xv);
-  Tensor out = resultTensor(op->getResult(0));
   auto xs = stridesOf(x.shape);
-  forEachIndex(s.size, [&](int64_t k, ArrayRef<int64_t> c) {
+  // Squeezed axes have size 1 in `s.size` and vanish from the result, so the
+  // result's flat order is the slice's.
+  std::vector<int64_t> offsets;
+  forEachIndex(s.size, [&](int64_t, ArrayRef<int64_t> c) {
     int64_t off = 0;
     for (size_t d = 0; d < c.size(); ++d)
       off += (s.begin[d] + c[d] * s.stride[d]) * xs[d];
-    if (out.isFloat())
-      out.f[k] = x.f[off];
-    else
-      out.i[k] = x.i[off];
+    offsets.push_back(off);
   });
+  Tensor out = resultTensor(op->getResult(0));
+  for (size_t k = 0; k < offsets.size(); ++k) {
+    if (out.isFloat())
+      out.f[k] = x.f[offsets[k]];
+    else
+      out.i[k] = x.i[offsets[k]];
+  }
   set(op->getResult(0), std::move(out));
   return absl::OkStatus();
 }
 
 absl::Status Frame::transpose(TransposeOp op) {
   const Tensor &x = get(op.getX());
-  Tensor out = resultTensor(op.getResult());
   auto xs = stridesOf(x.shape);
   ArrayRef<int64_t> perm = op.getPerm();
-  forEachIndex(out.shape, [&](int64_t k, ArrayRef<int64_t> c) {
-    int64_t off = 0;
-    for (size_t d = 0; d < c.size(); ++d)
-      off += c[d] * xs[perm[d]];
-    if (out.isFloat())
-      out.f[k] = x.f[off];
-    else
-      out.i[k] = x.i[off];
-  });
-  set(op.getResult(), std::move(out));
+  set(op.getResult(), moveElements(x, op.getResult(), [&](ArrayRef<int64_t> c) {
+        int64_t off = 0;
+        for (size_t d = 0; d < c.size(); ++d)
+          off += c[d] * xs[perm[d]];
+        return off;
+      }));
   return absl::OkStatus();
 }
 
 absl::Status Frame::tile(TileOp op) {
   const Tensor &x = get(op.getX());
-  Tensor out = resultTensor(op.getResult());
   auto xs = stridesOf(x.shape);
-  forEachIndex(out.shape, [&](int64_t k, ArrayRef<int64_t> c) {
-    int64_t off = 0;
-    for (size_t d = 0; d < c.size(); ++d)
-      off += (c[d] % x.shape[d]) * xs[d];
-    if (out.isFloat())
-      out.f[k] = x.f[off];
-    else
-      out.i[k] = x.i[off];
-  });
-  set(op.getResult(), std::move(out));
+  set(op.getResult(), moveElements(x, op.getResult(), [&](ArrayRef<int64_t> c) {
+        int64_t off = 0;
+        for (size_t d = 0; d < c.size(); ++d)
+          off += (c[d] % x.shape[d]) * xs[d];
+        return off;
+      }));
   return absl::OkStatus();
 }
 
@@ -976,19 +987,13 @@ absl::Status Frame::exec(Operation *op) {
             sl.squeeze.push_back(false);
           }
           start += t.getDimSize(axis);
-          const Tensor &xx = get(s.getX());
-          Tensor out = resultTensor(r);
-          auto xs = stridesOf(xx.shape);
-          forEachIndex(sl.size, [&](int64_t k, ArrayRef<int64_t> c) {
-            int64_t off = 0;
-            for (size_t d = 0; d < c.size(); ++d)
-              off += (sl.begin[d] + c[d]) * xs[d];
-            if (out.isFloat())
-              out.f[k] = xx.f[off];
-            else
-              out.i[k] = xx.i[off];
-          });
-          set(r, std::move(out));
+          auto xs = stridesOf(x.shape);
+          set(r, moveElements(x, r, [&](ArrayRef<int64_t> c) {
+                int64_t off = 0;
+                for (size_t d = 0; d < c.size(); ++d)
+                  off += (sl.begin[d] + c[d]) * xs[d];
+                return off;
+              }));
         }
         return absl::OkStatus();
       })
