@@ -8,7 +8,7 @@ from lit.llvm import llvm_config
 config.name = "anec"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
-config.excludes = ["inputs", "unit", "CMakeLists.txt", "README.md", "check_ops.py"]
+config.excludes = ["inputs", "unit", "CMakeLists.txt", "README.md", "check_ops.py", "check_kv_cache.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.anec_obj_root, "test")
 
@@ -18,7 +18,7 @@ config.substitutions.append(
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%anec_src", config.anec_src_root))
 
-llvm_config.with_environment("PATH", config.anec_tools_dir, append_path=False)
+llvm_config.with_environment("PATH", config.anec_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.use_default_substitutions()
 tool_dirs = [config.anec_tools_dir, config.llvm_tools_dir]

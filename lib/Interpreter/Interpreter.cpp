@@ -18,6 +18,7 @@
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include "absl/container/node_hash_map.h"
 #include "absl/strings/str_cat.h"
 
 #include <cblas.h>
@@ -209,7 +210,8 @@ private:
   absl::flat_hash_map<std::string, Tensor> &states;
   absl::StatusOr<std::vector<Tensor>> (*call)(Interpreter &, StringRef,
                                               const std::vector<Tensor> &);
-  absl::flat_hash_map<const void *, Tensor> values;
+  // node_hash_map: references from get() stay valid while set() inserts.
+  absl::node_hash_map<const void *, Tensor> values;
   // State arguments of this call: the value stands for its key.
   absl::flat_hash_map<const void *, std::string> stateArgs;
   std::vector<Tensor> results;

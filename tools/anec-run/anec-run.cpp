@@ -29,6 +29,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cmath>
 #include <random>
 
@@ -63,6 +64,7 @@ static cl::opt<std::string> comparePipeline(
     "compare-pipeline",
     cl::desc("Run the module after this pass pipeline (textual form) and compare"));
 static cl::opt<bool> logits("logits", cl::desc("Outputs are logits: report top-1 agreement and KL"));
+static cl::opt<bool> timing("time", cl::desc("Print the wall time of each call"));
 static cl::opt<bool> allowNonFinite("allow-nonfinite",
                                     cl::desc("Accept NaN/Inf in input files"));
 static cl::opt<double> maxRel("max-rel", cl::desc("Fail above this max relative error"),
@@ -217,9 +219,27 @@ int main(int argc, char **argv) {
         auto t = readNpy(&ctx, path);
         if (!t.ok())
           return fail(std::string(t.status().message()));
-        // Float files are read at the width the function declares.
-        if (t->isFloat())
-          t->elementType = (*types)[k].getElementType();
+        // Files are read at the element type the function declares when
+        // the kinds agree and the values fit (an .npy has no uint4 or fp16
+        // rounding of its own).
+        Type want = (*types)[k].getElementType();
+        if (t->isFloat() && isa<FloatType>(want)) {
+          t->elementType = want;
+          if (want.isF16())
+            for (float &v : t->f)
+              v = roundToHalf(v);
+        } else if (!t->isFloat() && isa<IntegerType>(want)) {
+          unsigned bits = want.getIntOrFloatBitWidth();
+          bool isUnsigned = want.isUnsignedInteger() || bits == 1;
+          int64_t lo = isUnsigned ? 0 : -(int64_t(1) << (bits - 1));
+          int64_t hi = isUnsigned ? (bits >= 63 ? INT64_MAX : (int64_t(1) << bits) - 1)
+                                  : (int64_t(1) << (bits - 1)) - 1;
+          for (int64_t v : t->i)
+            if (v < lo || v > hi)
+              return fail(fmt::format("{}: value {} does not fit the declared element "
+                                      "type of input {}", path, v, k));
+          t->elementType = want;
+        }
         if (!allowNonFinite)
           for (float v : t->f)
             if (!std::isfinite(v))
@@ -232,7 +252,12 @@ int main(int argc, char **argv) {
         args.push_back(randomTensor(type, rng));
     }
 
+    auto start = std::chrono::steady_clock::now();
     auto outs = ref.run(call.function, args);
+    if (timing)
+      fmt::print("{} time {:.3f} ms\n", call.function,
+                 std::chrono::duration<double, std::milli>(
+                     std::chrono::steady_clock::now() - start).count());
     if (!outs.ok())
       return fail(std::string(outs.status().message()));
     for (auto [k, t] : llvm::enumerate(*outs)) {
