@@ -36,7 +36,9 @@ def Mil_Dialect : Dialect {
 
 // Element types a MIL tensor may hold. Signless integers are MIL's signed
 // intN; `ui`N are uintN, including the sub-byte widths of packed LUT indices.
-def Mil_ElementType : AnyTypeOf<[F16, F32, I1, I<4>, I8, I16, I32, I64,
+// bf16 appears only as checkpoint storage (a constant cast to fp16): the ANE
+// has no bf16, and the conversion happens when weights are written.
+def Mil_ElementType : AnyTypeOf<[F16, F32, BF16, I1, I<4>, I8, I16, I32, I64,
                                  UI<1>, UI<2>, UI<3>, UI<4>, UI<6>, UI8,
                                  UI16, UI32]>;
 def Mil_Tensor : RankedTensorOf<[Mil_ElementType]>;

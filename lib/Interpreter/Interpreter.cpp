@@ -217,10 +217,6 @@ private:
   std::vector<Tensor> results;
 };
 
-Tensor like(const Tensor &t, ArrayRef<int64_t> shape, Type element) {
-  return Tensor::zeros(RankedTensorType::get(shape, element));
-}
-
 Tensor resultTensor(Value v) {
   return Tensor::zeros(cast<RankedTensorType>(v.getType()));
 }
@@ -293,6 +289,11 @@ absl::StatusOr<Tensor> Interpreter::fromAttribute(ElementsAttr attr) {
       t.f[k] = (float)h;
     } else if (element.isF32()) {
       memcpy(&t.f[k], p + 4 * k, 4);
+    } else if (element.isBF16()) {
+      // bf16 is the upper half of an fp32.
+      uint32_t bits32 = uint32_t((unsigned char)p[2 * k]) << 16 |
+                        uint32_t((unsigned char)p[2 * k + 1]) << 24;
+      memcpy(&t.f[k], &bits32, 4);
     } else if (bits < 8) {
       int64_t v = unpackBits(
           ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(p), raw.size()),

@@ -157,8 +157,11 @@ absl::StatusOr<Tensor> anec::interp::readNpy(MLIRContext *ctx,
   return t;
 }
 
-absl::Status anec::interp::writeNpy(const Tensor &t, const std::string &path) {
+absl::Status anec::interp::writeNpy(const Tensor &t, const std::string &path,
+                                   bool floatsAsF32) {
   Type e = t.elementType;
+  if (floatsAsF32 && t.isFloat())
+    e = Float32Type::get(e.getContext());
   std::string descr;
   unsigned bytes;
   if (e.isF16()) {

@@ -11,9 +11,11 @@ namespace anec::interp {
 /// (fp64 reads as f32); every size is checked against the file first.
 absl::StatusOr<Tensor> readNpy(mlir::MLIRContext *ctx, const std::string &path);
 
-/// Writes `t` as .npy in its own dtype (fp16 tensors as float16), through a
+/// Writes `t` as .npy in its own dtype (fp16 tensors as float16, or as
+/// float32 with `floatsAsF32`, for fp32-reference values), through a
 /// temporary file renamed into place.
-absl::Status writeNpy(const Tensor &t, const std::string &path);
+absl::Status writeNpy(const Tensor &t, const std::string &path,
+                      bool floatsAsF32 = false);
 
 } // namespace anec::interp
 

@@ -57,7 +57,9 @@ static cl::opt<std::string> mode("mode", cl::desc("fp32 (reference) or fp16 (ANE
                                  cl::init("fp32"));
 static cl::opt<std::string> testMode("test-mode",
                                      cl::desc("Numeric mode of the compared side (default: --mode)"));
-static cl::opt<std::string> outputDir("output-dir", cl::desc("Write outputs as .npy here"));
+static cl::opt<std::string> outputDir(
+    "output-dir", cl::desc("Write outputs as .npy here (float outputs as float32 in "
+                           "fp32 mode, in their own type in fp16 mode)"));
 static cl::opt<std::string> compareFile("compare",
                                         cl::desc("Run this module on the same inputs and compare"));
 static cl::opt<std::string> comparePipeline(
@@ -273,7 +275,8 @@ int main(int argc, char **argv) {
       if (!outputDir.empty()) {
         std::string path = fmt::format("{}/{}-{}-{}.npy", outputDir.getValue(),
                                        callIndex, call.function, k);
-        if (auto s = writeNpy(t, path); !s.ok())
+        // fp32-reference values are written at fp32, whatever the type says.
+        if (auto s = writeNpy(t, path, refOptions.mode == NumericMode::FP32); !s.ok())
           return fail(std::string(s.message()));
       }
     }

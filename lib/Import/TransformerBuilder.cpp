@@ -1,0 +1,357 @@
+//===- TransformerBuilder.cpp - a decoder-only transformer in mil ---------===//
+//
+// The graph follows transformers' modeling code (model-formats.md): RMSNorm,
+// rotate-half RoPE from constant tables gathered by position, grouped-query
+// attention through `tile`, SwiGLU (GeGLU for Gemma). Ops carry locations
+// named after the checkpoint's modules (`model.layers.3.self_attn`), so
+// every later diagnostic names the layer.
+//
+//===----------------------------------------------------------------------===//
+#include "lib/Import/TransformerBuilder.h"
+
+#include "dialects/Mil/MilDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+#include "absl/strings/str_cat.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace anec;
+using namespace anec::import;
+using namespace anec::mil;
+
+namespace {
+
+/// Builds one function (prefill, decode or the full sequence).
+class FunctionBuilder {
+public:
+  FunctionBuilder(OpBuilder &b, const ModelConfig &c, WeightSource &w,
+                  int64_t tokens, int64_t context, bool stateful)
+      : b(b), c(c), w(w), T(tokens), C(context), stateful(stateful) {}
+
+  absl::Status build(StringRef name, ModuleOp module);
+
+private:
+  Location loc(const std::string &name) {
+    return NameLoc::get(b.getStringAttr(name));
+  }
+  RankedTensorType f16(ArrayRef<int64_t> shape) {
+    return RankedTensorType::get(shape, b.getF16Type());
+  }
+  Value constF32(ArrayRef<int64_t> shape, ArrayRef<float> values,
+                 const std::string &name) {
+    // Tables stay fp32 (cast to fp16 in the graph) so the fp32 reference
+    // mode computes them exactly.
+    auto type = RankedTensorType::get(shape, b.getF32Type());
+    auto blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(values);
+    auto attr = DenseResourceElementsAttr::get(type, name, std::move(blob));
+    Value v = b.create<ConstOp>(loc(name), attr);
+    return b.create<CastOp>(loc(name), v, b.getStringAttr("fp16"));
+  }
+  Value scalar(double v, Type element) {
+    auto type = RankedTensorType::get({}, element);
+    Attribute attr;
+    if (isa<FloatType>(element))
+      attr = DenseElementsAttr::get(type, b.getFloatAttr(element, v));
+    else
+      attr = DenseElementsAttr::get(type, b.getIntegerAttr(element, (int64_t)v));
+    return b.create<ConstOp>(b.getUnknownLoc(), cast<ElementsAttr>(attr));
+  }
+  Value i32s(ArrayRef<int32_t> values) {
+    auto type = RankedTensorType::get({(int64_t)values.size()}, b.getI32Type());
+    return b.create<ConstOp>(b.getUnknownLoc(),
+                             DenseElementsAttr::get(type, values));
+  }
+  absl::StatusOr<Value> weight(const std::string &name, ArrayRef<int64_t> shape) {
+    return w.get(b, name, shape);
+  }
+  /// RMSNorm with the checkpoint's gamma (Gemma: 1 + gamma).
+  absl::StatusOr<Value> rmsNorm(Value x, const std::string &name, int64_t dim) {
+    auto gamma = weight(name + ".weight", {dim});
+    if (!gamma.ok())
+      return gamma.status();
+    Value g = *gamma;
+    if (c.gemmaNorms)
+      g = b.create<AddOp>(loc(name), g, scalar(1.0, b.getF16Type()));
+    return b.create<RmsNormOp>(loc(name), x, g, b.getDenseI64ArrayAttr({-1}),
+                               b.getF32FloatAttr((float)c.rmsEps))
+        .getResult();
+  }
+  absl::StatusOr<Value> linear(Value x, const std::string &name, int64_t out,
+                               int64_t in, bool bias) {
+    auto wt = weight(name + ".weight", {out, in});
+    if (!wt.ok())
+      return wt.status();
+    Value bv;
+    if (bias) {
+      auto bb = weight(name + ".bias", {out});
+      if (!bb.ok())
+        return bb.status();
+      bv = *bb;
+    }
+    return b.create<LinearOp>(loc(name), x, *wt, bv).getResult();
+  }
+  /// [1, T, heads·D] -> [1, heads, T, D]
+  Value splitHeads(Value x, int64_t heads, const std::string &name) {
+    Value r = b.create<ReshapeOp>(loc(name), x,
+                                  ArrayRef<int64_t>{1, T, heads, c.headDim});
+    return b.create<TransposeOp>(loc(name), r, ArrayRef<int64_t>{0, 2, 1, 3});
+  }
+  /// x·cos + rotate_half(x)·sin, rotate_half(x) = concat(−x[D/2:], x[:D/2]).
+  Value rope(Value x, int64_t heads, Value cos, Value sin, const std::string &name) {
+    int64_t h = c.headDim / 2;
+    Value lo = b.create<SliceBySizeOp>(loc(name), x, ArrayRef<int64_t>{0, 0, 0, 0},
+                                       ArrayRef<int64_t>{1, heads, T, h});
+    Value hi = b.create<SliceBySizeOp>(loc(name), x, ArrayRef<int64_t>{0, 0, 0, h},
+                                       ArrayRef<int64_t>{1, heads, T, h});
+    Value negHi = b.create<MulOp>(loc(name), hi, scalar(-1.0, b.getF16Type()));
+    Value rotated = b.create<ConcatOp>(loc(name), ValueRange{negHi, lo}, -1, false);
+    Value a = b.create<MulOp>(loc(name), x, cos);
+    Value s = b.create<MulOp>(loc(name), rotated, sin);
+    return b.create<AddOp>(loc(name), a, s);
+  }
+  /// cos/sin of the positions in use: [T, D] gathered from [C, D] tables,
+  /// shaped [1, 1, T, D] to broadcast over heads.
+  std::pair<Value, Value> ropeTables(Value positions, double theta,
+                                     const std::string &name) {
+    std::vector<double> inv = ropeInverseFrequencies(c, theta);
+    std::vector<float> cosT, sinT;
+    for (int64_t p = 0; p < C; ++p)
+      for (int64_t i = 0; i < c.headDim; ++i) {
+        double angle = p * inv[i % (c.headDim / 2)];
+        cosT.push_back((float)std::cos(angle));
+        sinT.push_back((float)std::sin(angle));
+      }
+    auto tables = std::make_pair(constF32({C, c.headDim}, cosT, name + ".cos"),
+                                 constF32({C, c.headDim}, sinT, name + ".sin"));
+    auto gather = [&](Value table) -> Value {
+      Value g = b.create<GatherOp>(loc(name), table, positions, 0, 0);
+      return b.create<ReshapeOp>(loc(name), g,
+                                 ArrayRef<int64_t>{1, 1, T, c.headDim});
+    };
+    return {gather(tables.first), gather(tables.second)};
+  }
+
+  OpBuilder &b;
+  const ModelConfig &c;
+  WeightSource &w;
+  int64_t T, C;
+  bool stateful;
+};
+
+absl::Status FunctionBuilder::build(StringRef fnName, ModuleOp module) {
+  MLIRContext *ctx = b.getContext();
+  Type i32 = b.getI32Type();
+  int64_t H = c.hidden, D = c.headDim, NH = c.heads, KV = c.kvHeads;
+  int64_t S = stateful ? C : T; // keys attended to
+  auto stateType = StateType::get(ctx, f16({1, KV, C, D}));
+
+  SmallVector<Type> inputs = {RankedTensorType::get({1, T}, i32)};
+  if (stateful) {
+    inputs.push_back(RankedTensorType::get({T}, i32));
+    inputs.push_back(f16({1, 1, T, C}));
+    inputs.push_back(RankedTensorType::get({1}, i32));
+    for (int64_t l = 0; l < c.layers; ++l)
+      inputs.append({stateType, stateType});
+  }
+  Type logitsType = f16({1, T, c.vocab});
+  b.setInsertionPointToEnd(module.getBody());
+  auto fn = b.create<func::FuncOp>(loc(fnName.str()), fnName,
+                                   b.getFunctionType(inputs, {logitsType}));
+  Block *entry = fn.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+
+  // Argument names and attributes for the states.
+  Value ids = entry->getArgument(0), positions, mask, currentPos;
+  if (stateful) {
+    positions = entry->getArgument(1);
+    mask = entry->getArgument(2);
+    currentPos = entry->getArgument(3);
+    for (int64_t l = 0; l < c.layers; ++l)
+      for (int kv = 0; kv < 2; ++kv)
+        fn.setArgAttr(4 + 2 * l + kv, "mil.state_name",
+                      b.getStringAttr(absl::StrCat("model.layers.", l,
+                                                   kv ? ".v_cache" : ".k_cache")));
+  } else {
+    std::vector<int32_t> pos(T);
+    for (int64_t t = 0; t < T; ++t)
+      pos[t] = (int32_t)t;
+    positions = i32s(pos);
+    std::vector<float> m(T * T);
+    for (int64_t i = 0; i < T; ++i)
+      for (int64_t j = 0; j < T; ++j)
+        m[i * T + j] = j <= i ? 0.0f : -1e4f;
+    mask = constF32({1, 1, T, T}, m, "causal_mask");
+  }
+
+  // Embeddings.
+  auto embed = weight("model.embed_tokens.weight", {c.vocab, H});
+  if (!embed.ok())
+    return embed.status();
+  Value h = b.create<GatherOp>(loc("model.embed_tokens"), *embed, ids, 0, 0);
+  if (c.embedScale)
+    h = b.create<MulOp>(loc("model.embed_tokens"), h,
+                        scalar(std::sqrt((double)H), b.getF16Type()));
+
+  auto globalRope = ropeTables(positions, c.ropeTheta, "rope");
+  std::optional<std::pair<Value, Value>> localRope;
+  if (c.ropeLocalTheta > 0)
+    localRope = ropeTables(positions, c.ropeLocalTheta, "rope_local");
+
+  for (int64_t l = 0; l < c.layers; ++l) {
+    std::string p = absl::StrCat("model.layers.", l);
+    std::string attn = p + ".self_attn";
+    if (c.isSlidingLayer(l) && c.slidingWindow > 0 && S > c.slidingWindow)
+      return absl::UnimplementedError(absl::StrCat(
+          p, ": sliding-window attention over more than ", c.slidingWindow,
+          " positions is not supported yet; use a context of at most ",
+          c.slidingWindow));
+    auto n1 = rmsNorm(h, p + ".input_layernorm", H);
+    if (!n1.ok())
+      return n1.status();
+    auto q = linear(*n1, attn + ".q_proj", NH * D, H, c.qkvBias);
+    auto k = linear(*n1, attn + ".k_proj", KV * D, H, c.qkvBias);
+    auto v = linear(*n1, attn + ".v_proj", KV * D, H, c.qkvBias);
+    for (auto *r : {&q, &k, &v})
+      if (!r->ok())
+        return r->status();
+    Value qh = splitHeads(*q, NH, attn), kh = splitHeads(*k, KV, attn),
+          vh = splitHeads(*v, KV, attn);
+    if (c.qkNorm) {
+      auto qn = rmsNorm(qh, attn + ".q_norm", D);
+      auto kn = rmsNorm(kh, attn + ".k_norm", D);
+      if (!qn.ok())
+        return qn.status();
+      if (!kn.ok())
+        return kn.status();
+      qh = *qn;
+      kh = *kn;
+    }
+    auto [cos, sin] = (localRope && c.isSlidingLayer(l)) ? *localRope : globalRope;
+    qh = rope(qh, NH, cos, sin, attn);
+    kh = rope(kh, KV, cos, sin, attn);
+    if (c.queryScale > 0)
+      qh = b.create<MulOp>(loc(attn), qh,
+                           scalar(c.queryScale * std::sqrt((double)D), b.getF16Type()));
+
+    Value keys = kh, values = vh;
+    if (stateful) {
+      // Write this call's K/V at current_pos, then attend to the whole cache.
+      Value begin = b.create<ConcatOp>(
+          loc(attn), ValueRange{i32s({0, 0}), currentPos, i32s({0})}, 0, false);
+      Value endPos = b.create<AddOp>(loc(attn), currentPos, i32s({(int32_t)T}));
+      Value end = b.create<ConcatOp>(
+          loc(attn), ValueRange{i32s({1, (int32_t)KV}), endPos, i32s({(int32_t)D})},
+          0, false);
+      auto update = [&](Value state, Value fresh) -> Value {
+        Value old = b.create<ReadStateOp>(loc(attn), state);
+        Value updated = b.create<SliceUpdateOp>(loc(attn), old, fresh, begin, end,
+                                                nullptr, nullptr, nullptr, nullptr);
+        return b.create<CoremlUpdateStateOp>(loc(attn), state, updated);
+      };
+      keys = update(entry->getArgument(4 + 2 * l), kh);
+      values = update(entry->getArgument(5 + 2 * l), vh);
+    }
+    if (NH != KV) {
+      // Grouped-query attention: each KV head serves NH/KV query heads.
+      auto repeat = [&](Value x) -> Value {
+        Value r = b.create<ReshapeOp>(loc(attn), x, ArrayRef<int64_t>{1, KV, 1, S, D});
+        Value t = b.create<TileOp>(loc(attn), r, ArrayRef<int64_t>{1, 1, NH / KV, 1, 1});
+        return b.create<ReshapeOp>(loc(attn), t, ArrayRef<int64_t>{1, NH, S, D});
+      };
+      keys = repeat(keys);
+      values = repeat(values);
+    }
+    Value att = b.create<ScaledDotProductAttentionOp>(loc(attn), qh, keys, values, mask);
+    Value merged = b.create<TransposeOp>(loc(attn), att, ArrayRef<int64_t>{0, 2, 1, 3});
+    merged = b.create<ReshapeOp>(loc(attn), merged, ArrayRef<int64_t>{1, T, NH * D});
+    auto o = linear(merged, attn + ".o_proj", H, NH * D, false);
+    if (!o.ok())
+      return o.status();
+    Value attnOut = *o;
+    if (c.gemmaNorms) {
+      auto post = rmsNorm(attnOut, p + ".post_attention_layernorm", H);
+      if (!post.ok())
+        return post.status();
+      attnOut = *post;
+    }
+    h = b.create<AddOp>(loc(p), h, attnOut);
+
+    std::string mlp = p + ".mlp";
+    auto n2 = rmsNorm(h, p + (c.gemmaNorms ? ".pre_feedforward_layernorm"
+                                           : ".post_attention_layernorm"), H);
+    if (!n2.ok())
+      return n2.status();
+    auto gate = linear(*n2, mlp + ".gate_proj", c.intermediate, H, false);
+    auto up = linear(*n2, mlp + ".up_proj", c.intermediate, H, false);
+    if (!gate.ok())
+      return gate.status();
+    if (!up.ok())
+      return up.status();
+    Value act = c.geluTanh
+                    ? b.create<GeluOp>(loc(mlp), *gate,
+                                       b.getStringAttr("TANH_APPROXIMATION"))
+                          .getResult()
+                    : b.create<SiluOp>(loc(mlp), *gate).getResult();
+    Value prod = b.create<MulOp>(loc(mlp), act, *up);
+    auto down = linear(prod, mlp + ".down_proj", H, c.intermediate, false);
+    if (!down.ok())
+      return down.status();
+    Value mlpOut = *down;
+    if (c.gemmaNorms) {
+      auto post = rmsNorm(mlpOut, p + ".post_feedforward_layernorm", H);
+      if (!post.ok())
+        return post.status();
+      mlpOut = *post;
+    }
+    h = b.create<AddOp>(loc(p), h, mlpOut);
+  }
+
+  auto final = rmsNorm(h, "model.norm", H);
+  if (!final.ok())
+    return final.status();
+  std::string head = (!c.tiedEmbeddings || w.has("lm_head.weight")) ? "lm_head"
+                                                                     : "model.embed_tokens";
+  if (!c.tiedEmbeddings && !w.has("lm_head.weight"))
+    return absl::NotFoundError("missing tensor 'lm_head.weight' (tie_word_embeddings is false)");
+  auto logits = linear(*final, head, c.vocab, H, false);
+  if (!logits.ok())
+    return logits.status();
+  b.create<func::ReturnOp>(loc("logits"), *logits);
+  return absl::OkStatus();
+}
+
+} // namespace
+
+absl::StatusOr<OwningOpRef<ModuleOp>>
+anec::import::buildTransformer(MLIRContext *ctx, const ModelConfig &config,
+                               WeightSource &weights,
+                               const ImportOptions &options) {
+  ctx->loadDialect<MilDialect, func::FuncDialect>();
+  OpBuilder b(ctx);
+  OwningOpRef<ModuleOp> module = ModuleOp::create(b.getUnknownLoc());
+  if (options.fullSequence) {
+    if (options.sequence < 1)
+      return absl::InvalidArgumentError("the sequence length must be positive");
+    FunctionBuilder fb(b, config, weights, options.sequence, options.sequence,
+                       /*stateful=*/false);
+    if (absl::Status s = fb.build("main", *module); !s.ok())
+      return s;
+    return module;
+  }
+  if (options.prefill < 1 || options.context < options.prefill)
+    return absl::InvalidArgumentError(absl::StrCat(
+        "need 1 <= prefill (", options.prefill, ") <= context (",
+        options.context, ")"));
+  FunctionBuilder prefill(b, config, weights, options.prefill, options.context, true);
+  if (absl::Status s = prefill.build("prefill", *module); !s.ok())
+    return s;
+  FunctionBuilder decode(b, config, weights, 1, options.context, true);
+  if (absl::Status s = decode.build("decode", *module); !s.ok())
+    return s;
+  return module;
+}

@@ -1,0 +1,107 @@
+//===- anec-translate.cpp - importers and exporters of anec ---------------===//
+//
+//   anec-translate --import-hf DIR -o model.mlir [--prefill=64 --context=512]
+//   anec-translate --import-hf DIR --full-sequence=16 -o model.mlir
+//   anec-translate --make-tiny-model DIR
+//
+//===----------------------------------------------------------------------===//
+#include "anec/Registration.h"
+#include "lib/Import/HfImporter.h"
+
+#include "mlir/Bytecode/BytecodeWriter.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OperationSupport.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> importHf("import-hf",
+                                     cl::desc("Import a Hugging Face checkpoint folder"),
+                                     cl::value_desc("dir"));
+static cl::opt<std::string> makeTiny("make-tiny-model",
+                                     cl::desc("Write the built-in tiny Llama checkpoint here"),
+                                     cl::value_desc("dir"));
+static cl::opt<std::string> output("o", cl::desc("Output file ('-' for stdout)"),
+                                   cl::init("-"));
+static cl::opt<int64_t> prefill("prefill", cl::desc("Tokens per prefill call"), cl::init(64));
+static cl::opt<int64_t> context("context", cl::desc("KV-cache length"), cl::init(512));
+static cl::opt<int64_t> fullSequence(
+    "full-sequence", cl::desc("Import one stateless function over this many tokens"),
+    cl::init(0));
+static cl::opt<bool> emitBytecode("emit-bytecode", cl::desc("Write MLIR bytecode"));
+static cl::opt<bool> quiet("quiet", cl::desc("Print nothing but errors"));
+
+static int fail(const std::string &message) {
+  fmt::print(stderr, "anec-translate: error: {}\n", message);
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
+  cl::ParseCommandLineOptions(argc, argv, "anec importers and exporters\n");
+  if (!makeTiny.empty()) {
+    if (auto s = anec::import::writeTinyLlama(makeTiny); !s.ok())
+      return fail(std::string(s.message()));
+    if (!quiet)
+      fmt::print(stderr, "wrote the tiny Llama checkpoint to {}\n", makeTiny.getValue());
+    return 0;
+  }
+  if (importHf.empty())
+    return fail("nothing to do: give --import-hf DIR or --make-tiny-model DIR");
+
+  DialectRegistry registry;
+  anec::registerDialects(registry);
+  MLIRContext ctx(registry);
+  anec::import::ImportOptions options;
+  options.prefill = prefill;
+  options.context = context;
+  if (fullSequence > 0) {
+    options.fullSequence = true;
+    options.sequence = fullSequence;
+  }
+  anec::import::ImportReport report;
+  auto module = anec::import::importHuggingFace(&ctx, importHf, options, &report);
+  if (!module.ok())
+    return fail(std::string(module.status().message()));
+  if (failed(verify(**module)))
+    return fail("the imported program does not verify (a bug in anec)");
+  if (!quiet) {
+    fmt::print(stderr, "imported {} tensors, {:.2f} M parameters, {:.1f} MiB of weights\n",
+               report.tensors, report.parameters / 1e6, report.weightBytes / 1048576.0);
+    fmt::print(stderr, "fp16 range: {} values overflow (|x| > 65504), {} flush to zero\n",
+               report.fp16Overflows, report.fp16Underflows);
+  }
+
+  // Written to a temporary path and renamed into place.
+  std::string tmp = output == "-" ? "-" : output + ".tmp";
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(tmp, ec);
+    if (ec)
+      return fail(fmt::format("{}: cannot write: {}", output.getValue(), ec.message()));
+    if (emitBytecode) {
+      if (failed(writeBytecodeToFile(**module, os)))
+        return fail("cannot write bytecode");
+    } else {
+      // OpPrintingFlags picks up --mlir-print-debuginfo and friends.
+      (*module)->print(os, OpPrintingFlags());
+    }
+    if (os.has_error())
+      return fail(fmt::format("{}: write failed", output.getValue()));
+  }
+  if (tmp != "-" && std::rename(tmp.c_str(), output.c_str()) != 0)
+    return fail(fmt::format("{}: cannot rename into place", output.getValue()));
+  return 0;
+}
