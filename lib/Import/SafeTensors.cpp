@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "lib/Import/SafeTensors.h"
 
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
@@ -75,6 +76,40 @@ absl::Status anec::import::checkJsonDepth(llvm::StringRef text,
   return absl::OkStatus();
 }
 
+/// llvm::json keeps the last of two equal keys; a checkpoint with two
+/// tensors of one name is malformed, so look for them first.
+static std::optional<std::string> duplicateTopLevelKey(llvm::StringRef text) {
+  llvm::StringSet<> seen;
+  unsigned depth = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    } else if (c == '"') {
+      size_t start = i++;
+      for (; i < text.size() && text[i] != '"'; ++i)
+        if (text[i] == '\\')
+          ++i;
+      if (depth != 1)
+        continue;
+      size_t next = text.find_first_not_of(" \t\r\n", i + 1);
+      if (next == llvm::StringRef::npos || text[next] != ':')
+        continue;
+      auto key = llvm::json::parse(text.slice(start, i + 1));
+      if (!key) {
+        llvm::consumeError(key.takeError());
+        continue;
+      }
+      std::string name = key->getAsString() ? key->getAsString()->str() : "";
+      if (!seen.insert(name).second)
+        return name;
+    }
+  }
+  return std::nullopt;
+}
+
 absl::StatusOr<llvm::StringMap<TensorView>>
 anec::import::readSafetensors(const std::string &path) {
   auto bufferOr = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
@@ -109,6 +144,8 @@ anec::import::readSafetensors(const std::string &path) {
   const llvm::json::Object *root = json->getAsObject();
   if (!root)
     return bad(path, "header is not a JSON object");
+  if (std::optional<std::string> dup = duplicateTopLevelKey(header))
+    return bad(path, absl::StrCat("tensor '", *dup, "' appears twice (duplicate name)"));
 
   llvm::StringMap<TensorView> tensors;
   struct Range {
