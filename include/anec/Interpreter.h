@@ -15,6 +15,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,8 @@ enum class NumericMode {
 
 struct Options {
   NumericMode mode = NumericMode::FP32;
+  /// Accumulate the time spent per op name (see Interpreter::profile()).
+  bool profile = false;
 };
 
 /// Runs functions of one module. States (Core ML states, e.g. a KV cache)
@@ -64,16 +67,30 @@ public:
   absl::StatusOr<std::vector<mlir::RankedTensorType>>
   inputTypes(llvm::StringRef function) const;
 
+  /// Seconds spent per op name and how many ops ran, when profiling.
+  const absl::flat_hash_map<std::string, std::pair<double, int64_t>> &
+  profile() const {
+    return opTimes;
+  }
+
   /// The current value of a state (for tests and reports).
   const Tensor *state(llvm::StringRef key) const;
 
   /// Reads a constant's value (dense or dense_resource) into a tensor.
   static absl::StatusOr<Tensor> fromAttribute(mlir::ElementsAttr attr);
 
+  /// Results of ops computed from constants alone (weights, their casts and
+  /// dequantizations), kept across calls so a weight is decoded once.
+  using ConstantCache =
+      absl::flat_hash_map<mlir::Operation *,
+                          std::vector<std::shared_ptr<const Tensor>>>;
+
 private:
   mutable mlir::ModuleOp module;
   Options options;
   absl::flat_hash_map<std::string, Tensor> states;
+  ConstantCache constants;
+  absl::flat_hash_map<std::string, std::pair<double, int64_t>> opTimes;
 };
 
 /// Rounds a float to the nearest fp16 value (ties to even; overflow to inf).

@@ -289,9 +289,10 @@ absl::Status anec::import::writeSafetensors(
     header[t.name] = llvm::json::Object{
         {"dtype", t.dtype},
         {"shape", std::move(shape)},
-        {"data_offsets", llvm::json::Array{int64_t(offset),
-                                           int64_t(offset + t.data.size())}}};
-    offset += t.data.size();
+        {"data_offsets",
+         llvm::json::Array{int64_t(offset),
+                           int64_t(offset + (t.produce ? t.bytes : t.data.size()))}}};
+    offset += t.produce ? t.bytes : t.data.size();
   }
   std::string text;
   llvm::raw_string_ostream(text) << llvm::json::Value(std::move(header));
@@ -305,8 +306,12 @@ absl::Status anec::import::writeSafetensors(
       len[b] = char((n >> (8 * b)) & 0xff);
     out.write(len, 8);
     out.write(text.data(), text.size());
-    for (const TensorToWrite &t : tensors)
-      out.write(t.data.data(), t.data.size());
+    for (const TensorToWrite &t : tensors) {
+      if (t.produce)
+        t.produce(out);
+      else
+        out.write(t.data.data(), t.data.size());
+    }
     if (!out)
       return absl::InternalError(absl::StrCat(path, ": cannot write"));
   }

@@ -16,7 +16,9 @@
 
 #include "absl/status/statusor.h"
 
+#include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 
 namespace anec::import {
@@ -67,7 +69,10 @@ struct TensorToWrite {
   std::string name;
   std::string dtype;
   std::vector<int64_t> shape;
+  /// The bytes, or (when `produce` is set) their count, streamed by it.
   std::string data;
+  uint64_t bytes = 0;
+  std::function<void(std::ostream &)> produce;
 };
 absl::Status writeSafetensors(const std::string &path,
                               const std::vector<TensorToWrite> &tensors);

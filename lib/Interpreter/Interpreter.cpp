@@ -15,6 +15,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -23,7 +24,9 @@
 
 #include <cblas.h>
 
+#include <chrono>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
 
@@ -158,23 +161,28 @@ class Frame {
 public:
   Frame(Interpreter &interp, const Options &options,
         absl::flat_hash_map<std::string, Tensor> &states,
+        Interpreter::ConstantCache &constants,
+        absl::flat_hash_map<std::string, std::pair<double, int64_t>> &opTimes,
         absl::StatusOr<std::vector<Tensor>> (*call)(Interpreter &, StringRef,
                                                     const std::vector<Tensor> &))
-      : interp(interp), options(options), states(states), call(call) {}
+      : interp(interp), options(options), states(states),
+        constants(constants), opTimes(opTimes), call(call) {}
 
   absl::StatusOr<std::vector<Tensor>> run(func::FuncOp fn,
                                           const std::vector<Tensor> &inputs);
 
 private:
   absl::Status exec(Operation *op);
-  const Tensor &get(Value v) { return values.find(v.getAsOpaquePointer())->second; }
+  const Tensor &get(Value v) { return *values.find(v.getAsOpaquePointer())->second; }
   void set(Value v, Tensor t) {
     // fp16-faithful: every fp16 result is rounded as the ANE stores it.
     if (options.mode == NumericMode::FP16 && t.elementType.isF16())
       for (float &x : t.f)
         x = roundToHalf(x);
-    values[v.getAsOpaquePointer()] = std::move(t);
+    values[v.getAsOpaquePointer()] = std::make_shared<const Tensor>(std::move(t));
   }
+  /// Runs `op`, or reuses its results when it depends on constants only.
+  absl::Status execCached(Operation *op);
   absl::Status error(Operation *op, const std::string &message) {
     return absl::InvalidArgumentError(describe(op) + ": " + message);
   }
@@ -210,8 +218,10 @@ private:
   absl::flat_hash_map<std::string, Tensor> &states;
   absl::StatusOr<std::vector<Tensor>> (*call)(Interpreter &, StringRef,
                                               const std::vector<Tensor> &);
-  // node_hash_map: references from get() stay valid while set() inserts.
-  absl::node_hash_map<const void *, Tensor> values;
+  // Shared so that constants cached across calls are never copied.
+  absl::flat_hash_map<const void *, std::shared_ptr<const Tensor>> values;
+  Interpreter::ConstantCache &constants;
+  absl::flat_hash_map<std::string, std::pair<double, int64_t>> &opTimes;
   // State arguments of this call: the value stands for its key.
   absl::flat_hash_map<const void *, std::string> stateArgs;
   std::vector<Tensor> results;
@@ -222,10 +232,36 @@ Tensor resultTensor(Value v) {
 }
 
 /// A result of `v`'s type whose element at `coords` is x's element at
-/// source(coords): the one kernel behind every pure data-movement op.
+/// source(coords): the one kernel behind every pure data-movement op. When
+/// the source moves by a fixed `lastStride` along the last axis, whole rows
+/// are copied at once.
 Tensor moveElements(const Tensor &x, Value v,
-                    llvm::function_ref<int64_t(ArrayRef<int64_t>)> source) {
+                    llvm::function_ref<int64_t(ArrayRef<int64_t>)> source,
+                    std::optional<int64_t> lastStride = std::nullopt) {
   Tensor out = resultTensor(v);
+  if (lastStride && !out.shape.empty()) {
+    int64_t n = out.shape.back();
+    SmallVector<int64_t> rows(out.shape.begin(), out.shape.end() - 1);
+    SmallVector<int64_t> coords(out.shape.size(), 0);
+    int64_t stride = *lastStride;
+    forEachIndex(rows, [&](int64_t r, ArrayRef<int64_t> c) {
+      std::copy(c.begin(), c.end(), coords.begin());
+      int64_t base = source(coords);
+      if (out.isFloat()) {
+        float *dst = out.f.data() + r * n;
+        const float *src = x.f.data() + base;
+        if (stride == 1)
+          std::memcpy(dst, src, n * sizeof(float));
+        else
+          for (int64_t j = 0; j < n; ++j)
+            dst[j] = src[j * stride];
+      } else {
+        for (int64_t j = 0; j < n; ++j)
+          out.i[r * n + j] = x.i[base + j * stride];
+      }
+    });
+    return out;
+  }
   forEachIndex(out.shape, [&](int64_t k, ArrayRef<int64_t> c) {
     int64_t off = source(c);
     if (out.isFloat())
@@ -235,7 +271,6 @@ Tensor moveElements(const Tensor &x, Value v,
   });
   return out;
 }
-
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -376,8 +411,12 @@ absl::Status Frame::linear(LinearOp op) {
   const Tensor &x = get(op.getX()), &w = get(op.getWeight());
   Tensor out = resultTensor(op.getResult());
   int64_t k = x.shape.back(), n = w.shape[0], m = x.numElements() / k;
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f,
-              x.f.data(), k, w.f.data(), k, 0.0f, out.f.data(), n);
+  if (m == 1) // decode: a matrix-vector product
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, n, k, 1.0f, w.f.data(), k,
+                x.f.data(), 1, 0.0f, out.f.data(), 1);
+  else
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f,
+                x.f.data(), k, w.f.data(), k, 0.0f, out.f.data(), n);
   if (Value b = op.getBias()) {
     const Tensor &bias = get(b);
     for (int64_t r = 0; r < m; ++r)
@@ -716,7 +755,7 @@ absl::Status Frame::transpose(TransposeOp op) {
         for (size_t d = 0; d < c.size(); ++d)
           off += c[d] * xs[perm[d]];
         return off;
-      }));
+      }, perm.empty() ? std::nullopt : std::optional<int64_t>(xs[perm.back()])));
   return absl::OkStatus();
 }
 
@@ -728,7 +767,8 @@ absl::Status Frame::tile(TileOp op) {
         for (size_t d = 0; d < c.size(); ++d)
           off += (c[d] % x.shape[d]) * xs[d];
         return off;
-      }));
+      }, (!x.shape.empty() && op.getReps().back() == 1) ? std::optional<int64_t>(1)
+                                                        : std::nullopt));
   return absl::OkStatus();
 }
 
@@ -996,7 +1036,7 @@ absl::Status Frame::exec(Operation *op) {
                 for (size_t d = 0; d < c.size(); ++d)
                   off += (sl.begin[d] + c[d]) * xs[d];
                 return off;
-              }));
+              }, std::optional<int64_t>(1)));
         }
         return absl::OkStatus();
       })
@@ -1110,6 +1150,32 @@ absl::Status Frame::exec(Operation *op) {
       });
 }
 
+absl::Status Frame::execCached(Operation *op) {
+  // Pure ops whose operands all come from constants: weights and what is
+  // computed from them (casts, dequantization) are evaluated once.
+  bool constant = isPure(op) && op->getNumRegions() == 0 &&
+                  op->getNumResults() > 0 &&
+                  llvm::all_of(op->getOperands(), [&](Value v) {
+                    Operation *def = v.getDefiningOp();
+                    return def && constants.contains(def);
+                  });
+  if (!constant)
+    return exec(op);
+  auto it = constants.find(op);
+  if (it == constants.end()) {
+    if (absl::Status s = exec(op); !s.ok())
+      return s;
+    std::vector<std::shared_ptr<const Tensor>> results;
+    for (Value r : op->getResults())
+      results.push_back(values[r.getAsOpaquePointer()]);
+    it = constants.emplace(op, std::move(results)).first;
+    return absl::OkStatus();
+  }
+  for (auto [r, t] : llvm::zip(op->getResults(), it->second))
+    values[r.getAsOpaquePointer()] = t;
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<Tensor>>
 Frame::run(func::FuncOp fn, const std::vector<Tensor> &inputs) {
   if (fn.isExternal())
@@ -1135,14 +1201,20 @@ Frame::run(func::FuncOp fn, const std::vector<Tensor> &inputs) {
           "input ", next - 1, " of '", fn.getSymName().str(), "' must be ",
           want, ", got ", got));
     }
-    values[arg.getAsOpaquePointer()] = in;
+    values[arg.getAsOpaquePointer()] = std::make_shared<const Tensor>(in);
   }
   if (next != inputs.size())
     return absl::InvalidArgumentError(absl::StrCat(
         "function '", fn.getSymName().str(), "' takes ", next, " inputs, ",
         inputs.size(), " were given"));
   for (Operation &op : fn.getBody().front()) {
-    absl::Status s = exec(&op);
+    auto start = std::chrono::steady_clock::now();
+    absl::Status s = execCached(&op);
+    if (options.profile) {
+      auto &[seconds, count] = opTimes[op.getName().getStringRef().str()];
+      seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      ++count;
+    }
     if (!s.ok())
       return s;
   }
@@ -1170,7 +1242,7 @@ Interpreter::run(StringRef function, const std::vector<Tensor> &inputs) {
   if (!fn)
     return absl::NotFoundError(
         absl::StrCat("no function '", function.str(), "' in the module"));
-  Frame frame(*this, options, states, callFunction);
+  Frame frame(*this, options, states, constants, opTimes, callFunction);
   return frame.run(fn, inputs);
 }
 

@@ -67,6 +67,8 @@ static cl::opt<std::string> comparePipeline(
     cl::desc("Run the module after this pass pipeline (textual form) and compare"));
 static cl::opt<bool> logits("logits", cl::desc("Outputs are logits: report top-1 agreement and KL"));
 static cl::opt<bool> timing("time", cl::desc("Print the wall time of each call"));
+static cl::opt<bool> profile("profile",
+                             cl::desc("Print the time spent per op type over all calls"));
 static cl::opt<bool> allowNonFinite("allow-nonfinite",
                                     cl::desc("Accept NaN/Inf in input files"));
 static cl::opt<double> maxRel("max-rel", cl::desc("Fail above this max relative error"),
@@ -201,6 +203,7 @@ int main(int argc, char **argv) {
     return fail("with --call, give inputs as --call=FN:a.npy,b.npy");
   }
 
+  refOptions.profile = profile;
   Interpreter ref(*module, refOptions);
   std::optional<Interpreter> test;
   if (other)
@@ -323,6 +326,15 @@ int main(int argc, char **argv) {
         fmt::print("{} EXCEEDED ({})\n", line, why);
       }
     }
+  }
+  if (profile) {
+    std::vector<std::pair<std::string, std::pair<double, int64_t>>> rows(
+        ref.profile().begin(), ref.profile().end());
+    std::sort(rows.begin(), rows.end(),
+              [](auto &a, auto &b) { return a.second.first > b.second.first; });
+    fmt::print("{:<40}{:>12}{:>8}\n", "op", "ms", "count");
+    for (auto &[name, v] : rows)
+      fmt::print("{:<40}{:>12.2f}{:>8}\n", name, v.first * 1e3, v.second);
   }
   return exceeded ? 1 : 0;
 }

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "anec/Registration.h"
 #include "lib/Import/HfImporter.h"
+#include "lib/Import/SyntheticCheckpoint.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/IR/AsmState.h"
@@ -31,6 +32,15 @@ static cl::opt<std::string> importHf("import-hf",
 static cl::opt<std::string> makeTiny("make-tiny-model",
                                      cl::desc("Write the built-in tiny Llama checkpoint here"),
                                      cl::value_desc("dir"));
+static cl::opt<std::string> makeSynthetic(
+    "make-synthetic-model",
+    cl::desc("Write a checkpoint with the shapes of --from-config and seeded weights here"),
+    cl::value_desc("dir"));
+static cl::opt<std::string> fromConfig("from-config", cl::desc("config.json for --make-synthetic-model"));
+static cl::opt<int64_t> layers("layers", cl::desc("Override the layer count (--make-synthetic-model)"),
+                               cl::init(0));
+static cl::opt<int64_t> vocab("vocab", cl::desc("Override the vocabulary (--make-synthetic-model)"),
+                              cl::init(0));
 static cl::opt<std::string> output("o", cl::desc("Output file ('-' for stdout)"),
                                    cl::init("-"));
 static cl::opt<int64_t> prefill("prefill", cl::desc("Tokens per prefill call"), cl::init(64));
@@ -56,6 +66,18 @@ int main(int argc, char **argv) {
       return fail(std::string(s.message()));
     if (!quiet)
       fmt::print(stderr, "wrote the tiny Llama checkpoint to {}\n", makeTiny.getValue());
+    return 0;
+  }
+  if (!makeSynthetic.empty()) {
+    if (fromConfig.empty())
+      return fail("--make-synthetic-model needs --from-config=config.json");
+    anec::import::SyntheticOptions so;
+    so.layers = layers;
+    so.vocab = vocab;
+    if (auto s = anec::import::writeSyntheticCheckpoint(fromConfig, makeSynthetic, so); !s.ok())
+      return fail(std::string(s.message()));
+    if (!quiet)
+      fmt::print(stderr, "wrote a synthetic checkpoint to {}\n", makeSynthetic.getValue());
     return 0;
   }
   if (importHf.empty())
