@@ -165,9 +165,14 @@ absl::Status FunctionBuilder::build(StringRef fnName, ModuleOp module) {
   Block *entry = fn.addEntryBlock();
   b.setInsertionPointToStart(entry);
 
-  // Argument names and attributes for the states.
+  // Names the exported program uses for inputs, states and the output.
+  fn.setArgAttr(0, "mil.name", b.getStringAttr("input_ids"));
+  fn.setResultAttr(0, "mil.name", b.getStringAttr("logits"));
   Value ids = entry->getArgument(0), positions, mask, currentPos;
   if (stateful) {
+    fn.setArgAttr(1, "mil.name", b.getStringAttr("position_ids"));
+    fn.setArgAttr(2, "mil.name", b.getStringAttr("causal_mask"));
+    fn.setArgAttr(3, "mil.name", b.getStringAttr("current_pos"));
     positions = entry->getArgument(1);
     mask = entry->getArgument(2);
     currentPos = entry->getArgument(3);

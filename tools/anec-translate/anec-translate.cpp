@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "anec/Registration.h"
+#include "lib/Export/MilTextWriter.h"
 #include "lib/Import/HfImporter.h"
 #include "lib/Import/SyntheticCheckpoint.h"
 
@@ -14,6 +15,8 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -41,6 +44,10 @@ static cl::opt<int64_t> layers("layers", cl::desc("Override the layer count (--m
                                cl::init(0));
 static cl::opt<int64_t> vocab("vocab", cl::desc("Override the vocabulary (--make-synthetic-model)"),
                               cl::init(0));
+static cl::opt<std::string> toMilText(
+    "mil-to-mil-text", cl::desc("Write the input mil module as MIL text + weight blob into -o DIR"));
+static cl::opt<std::string> targetOs("os", cl::desc("Target OS for exports: ios16, ios17, ios18"),
+                                     cl::init("ios18"));
 static cl::opt<std::string> output("o", cl::desc("Output file ('-' for stdout)"),
                                    cl::init("-"));
 static cl::opt<int64_t> prefill("prefill", cl::desc("Tokens per prefill call"), cl::init(64));
@@ -80,8 +87,30 @@ int main(int argc, char **argv) {
       fmt::print(stderr, "wrote a synthetic checkpoint to {}\n", makeSynthetic.getValue());
     return 0;
   }
+  if (!toMilText.empty()) {
+    DialectRegistry registry;
+    anec::registerDialects(registry);
+    MLIRContext ctx(registry);
+    llvm::SourceMgr sm;
+    SourceMgrDiagnosticHandler handler(sm, &ctx);
+    OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(toMilText, &ctx);
+    if (!module)
+      return fail(fmt::format("cannot load '{}'", toMilText.getValue()));
+    anec::exporter::MilTextOptions options;
+    if (targetOs == "ios16")
+      options.os = anec::exporter::TargetOS::iOS16;
+    else if (targetOs == "ios17")
+      options.os = anec::exporter::TargetOS::iOS17;
+    else if (targetOs != "ios18")
+      return fail(fmt::format("--os must be ios16, ios17 or ios18, got '{}'", targetOs.getValue()));
+    if (output == "-")
+      return fail("--mil-to-mil-text needs -o DIR");
+    if (auto s = anec::exporter::writeMilText(*module, output, options); !s.ok())
+      return fail(std::string(s.message()));
+    return 0;
+  }
   if (importHf.empty())
-    return fail("nothing to do: give --import-hf DIR or --make-tiny-model DIR");
+    return fail("nothing to do: give --import-hf DIR, --mil-to-mil-text FILE or --make-tiny-model DIR");
 
   DialectRegistry registry;
   anec::registerDialects(registry);
@@ -117,8 +146,9 @@ int main(int argc, char **argv) {
       if (failed(writeBytecodeToFile(**module, os)))
         return fail("cannot write bytecode");
     } else {
-      // OpPrintingFlags picks up --mlir-print-debuginfo and friends.
-      (*module)->print(os, OpPrintingFlags());
+      // Locations carry the checkpoint's tensor names into every later
+      // report and export, so they are always printed.
+      (*module)->print(os, OpPrintingFlags().enableDebugInfo());
     }
     if (os.has_error())
       return fail(fmt::format("{}: write failed", output.getValue()));

@@ -1,0 +1,30 @@
+//===- MilTextWriter.h - mil programs as MIL text + weight blob -----------===//
+#ifndef ANEC_LIB_EXPORT_MILTEXTWRITER_H
+#define ANEC_LIB_EXPORT_MILTEXTWRITER_H
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include "absl/status/status.h"
+
+#include <string>
+
+namespace anec::exporter {
+
+enum class TargetOS { iOS16, iOS17, iOS18 };
+
+struct MilTextOptions {
+  /// iOS18 writes `program(1.3)` / `func main<ios18>`; iOS16/17 the older
+  /// `program(1.0)` form with scalars as rank-0 tensors.
+  TargetOS os = TargetOS::iOS18;
+};
+
+/// Writes `dir/model.mil` and `dir/weights/weight.bin` (built in a temporary
+/// folder and renamed into place). Constants of 10 elements or more go to
+/// the blob, as coremltools does; casts of weights to fp16 are folded into
+/// the written weights.
+absl::Status writeMilText(mlir::ModuleOp module, const std::string &dir,
+                          const MilTextOptions &options);
+
+} // namespace anec::exporter
+
+#endif // ANEC_LIB_EXPORT_MILTEXTWRITER_H
