@@ -1,6 +1,8 @@
-//===- MilTextWriter.h - mil programs as MIL text + weight blob -----------===//
+//===- MilTextWriter.h - MIL programs as MIL text + weight blob -----------===//
 #ifndef ANEC_LIB_EXPORT_MILTEXTWRITER_H
 #define ANEC_LIB_EXPORT_MILTEXTWRITER_H
+
+#include "lib/Export/MilProgram.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -10,20 +12,23 @@
 
 namespace anec::exporter {
 
-enum class TargetOS { iOS16, iOS17, iOS18 };
-
 struct MilTextOptions {
   /// iOS18 writes `program(1.3)` / `func main<ios18>`; iOS16/17 the older
   /// `program(1.0)` form with scalars as rank-0 tensors.
   TargetOS os = TargetOS::iOS18;
 };
 
+/// The `model.mil` text of a program (coreml-format.md §4).
+std::string printMilText(const MilProgram &program);
+
 /// Writes `dir/model.mil` and `dir/weights/weight.bin` (built in a temporary
-/// folder and renamed into place). Constants of 10 elements or more go to
-/// the blob, as coremltools does; casts of weights to fp16 are folded into
-/// the written weights.
+/// folder and renamed into place).
 absl::Status writeMilText(mlir::ModuleOp module, const std::string &dir,
                           const MilTextOptions &options);
+
+/// Replaces `dir` by the complete `tmp` folder (the previous output, if any,
+/// is only removed once the new one is in place).
+absl::Status replaceDirectory(const std::string &tmp, const std::string &dir);
 
 } // namespace anec::exporter
 
