@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "anec/Registration.h"
 #include "lib/Export/MilTextWriter.h"
+#include "lib/Export/MlPackageWriter.h"
 #include "lib/Import/HfImporter.h"
 #include "lib/Import/SyntheticCheckpoint.h"
 
@@ -46,6 +47,8 @@ static cl::opt<int64_t> vocab("vocab", cl::desc("Override the vocabulary (--make
                               cl::init(0));
 static cl::opt<std::string> toMilText(
     "mil-to-mil-text", cl::desc("Write the input mil module as MIL text + weight blob into -o DIR"));
+static cl::opt<std::string> toMlPackage(
+    "mil-to-mlpackage", cl::desc("Write the input mil module as a Core ML .mlpackage -o X.mlpackage"));
 static cl::opt<std::string> targetOs("os", cl::desc("Target OS for exports: ios16, ios17, ios18"),
                                      cl::init("ios18"));
 static cl::opt<std::string> output("o", cl::desc("Output file ('-' for stdout)"),
@@ -87,25 +90,29 @@ int main(int argc, char **argv) {
       fmt::print(stderr, "wrote a synthetic checkpoint to {}\n", makeSynthetic.getValue());
     return 0;
   }
-  if (!toMilText.empty()) {
+  if (!toMilText.empty() || !toMlPackage.empty()) {
+    std::string input = toMilText.empty() ? toMlPackage.getValue() : toMilText.getValue();
     DialectRegistry registry;
     anec::registerDialects(registry);
     MLIRContext ctx(registry);
     llvm::SourceMgr sm;
     SourceMgrDiagnosticHandler handler(sm, &ctx);
-    OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(toMilText, &ctx);
+    OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(input, &ctx);
     if (!module)
-      return fail(fmt::format("cannot load '{}'", toMilText.getValue()));
-    anec::exporter::MilTextOptions options;
+      return fail(fmt::format("cannot load '{}'", input));
+    anec::exporter::TargetOS os = anec::exporter::TargetOS::iOS18;
     if (targetOs == "ios16")
-      options.os = anec::exporter::TargetOS::iOS16;
+      os = anec::exporter::TargetOS::iOS16;
     else if (targetOs == "ios17")
-      options.os = anec::exporter::TargetOS::iOS17;
+      os = anec::exporter::TargetOS::iOS17;
     else if (targetOs != "ios18")
       return fail(fmt::format("--os must be ios16, ios17 or ios18, got '{}'", targetOs.getValue()));
     if (output == "-")
-      return fail("--mil-to-mil-text needs -o DIR");
-    if (auto s = anec::exporter::writeMilText(*module, output, options); !s.ok())
+      return fail("exports need -o");
+    absl::Status s = toMilText.empty()
+                         ? anec::exporter::writeMlPackage(*module, output, {os})
+                         : anec::exporter::writeMilText(*module, output, {os});
+    if (!s.ok())
       return fail(std::string(s.message()));
     return 0;
   }
