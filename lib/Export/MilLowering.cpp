@@ -41,6 +41,30 @@ std::string anec::exporter::protoOpset(TargetOS os) {
   }
 }
 
+const std::vector<std::string> *
+anec::exporter::operandParamNames(const std::string &opType) {
+  static const llvm::StringMap<std::vector<std::string>> names = {
+      {"linear", {"x", "weight", "bias"}},
+      {"conv", {"x", "weight", "bias"}},
+      {"matmul", {"x", "y"}},
+      {"layer_norm", {"x", "gamma", "beta"}},
+      {"scaled_dot_product_attention", {"query", "key", "value", "attn_mask"}},
+      {"gather", {"x", "indices"}},
+      {"concat", {"values"}},
+      {"constexpr_affine_dequantize", {"quantized_data", "zero_point", "scale"}},
+      {"constexpr_lut_to_dense", {"indices", "lut"}},
+      {"constexpr_blockwise_shift_scale", {"data", "scale", "offset"}},
+      {"constexpr_cast", {"source_val"}},
+      {"quantize", {"input", "scale", "zero_point"}},
+      {"dequantize", {"input", "scale", "zero_point"}},
+      {"read_state", {"input"}},
+      {"coreml_update_state", {"state", "value"}},
+      {"slice_update", {"x", "update", "begin", "end"}},
+  };
+  auto it = names.find(opType);
+  return it == names.end() ? nullptr : &it->second;
+}
+
 int anec::exporter::specificationVersion(TargetOS os) {
   switch (os) {
   case TargetOS::iOS16: return 7;
@@ -62,28 +86,6 @@ MilType milType(Type t) {
   m.dtype = getMilTypeName(r.getElementType()).str();
   m.shape.assign(r.getShape().begin(), r.getShape().end());
   return m;
-}
-
-/// MIL parameter names of the operands of ops whose operands are not
-/// simply (x) or (x, y).
-const llvm::StringMap<std::vector<std::string>> &operandNames() {
-  static const llvm::StringMap<std::vector<std::string>> names = {
-      {"linear", {"x", "weight", "bias"}},
-      {"conv", {"x", "weight", "bias"}},
-      {"matmul", {"x", "y"}},
-      {"scaled_dot_product_attention", {"query", "key", "value", "attn_mask"}},
-      {"gather", {"x", "indices"}},
-      {"constexpr_affine_dequantize", {"quantized_data", "zero_point", "scale"}},
-      {"constexpr_lut_to_dense", {"indices", "lut"}},
-      {"constexpr_blockwise_shift_scale", {"data", "scale", "offset"}},
-      {"constexpr_cast", {"source_val"}},
-      {"quantize", {"input", "scale", "zero_point"}},
-      {"dequantize", {"input", "scale", "zero_point"}},
-      {"read_state", {"input"}},
-      {"coreml_update_state", {"state", "value"}},
-      {"slice_update", {"x", "update", "begin", "end"}},
-  };
-  return names;
 }
 
 class Lowering {
@@ -307,8 +309,8 @@ absl::StatusOr<MilFunction> Lowering::lower(func::FuncOp func) {
     m.type = mnemonic.str();
     m.name = result;
     std::vector<std::string> paramNames;
-    if (auto it = operandNames().find(mnemonic); it != operandNames().end())
-      paramNames = it->second;
+    if (auto *known = operandParamNames(mnemonic.str()))
+      paramNames = *known;
     else if (op->getNumOperands() == 2)
       paramNames = {"x", "y"};
     else

@@ -66,6 +66,11 @@ struct MilProgram {
   std::vector<MilFunction> functions;
 };
 
+/// MIL parameter names of an op's tensor operands, in ODS order (the ODS
+/// operand names are MIL's): the table for ops other than unary (x) and
+/// binary (x, y) ones.
+const std::vector<std::string> *operandParamNames(const std::string &opType);
+
 /// MIL's opset name for the text form (ios18) and protobuf (CoreML8).
 std::string textOpset(TargetOS os);
 std::string protoOpset(TargetOS os);

@@ -9,6 +9,7 @@
 #include "lib/Export/MilTextWriter.h"
 #include "lib/Export/MlPackageWriter.h"
 #include "lib/Import/HfImporter.h"
+#include "lib/Import/MilProgramImporter.h"
 #include "lib/Import/SyntheticCheckpoint.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
@@ -49,6 +50,10 @@ static cl::opt<std::string> toMilText(
     "mil-to-mil-text", cl::desc("Write the input mil module as MIL text + weight blob into -o DIR"));
 static cl::opt<std::string> toMlPackage(
     "mil-to-mlpackage", cl::desc("Write the input mil module as a Core ML .mlpackage -o X.mlpackage"));
+static cl::opt<std::string> importMilTextPath(
+    "import-mil-text", cl::desc("Read MIL text (a folder with model.mil) into mil"));
+static cl::opt<std::string> importMlPackagePath(
+    "import-mlpackage", cl::desc("Read a Core ML .mlpackage into mil"));
 static cl::opt<std::string> targetOs("os", cl::desc("Target OS for exports: ios16, ios17, ios18"),
                                      cl::init("ios18"));
 static cl::opt<std::string> output("o", cl::desc("Output file ('-' for stdout)"),
@@ -114,6 +119,32 @@ int main(int argc, char **argv) {
                          : anec::exporter::writeMilText(*module, output, {os});
     if (!s.ok())
       return fail(std::string(s.message()));
+    return 0;
+  }
+  if (!importMilTextPath.empty() || !importMlPackagePath.empty()) {
+    DialectRegistry registry;
+    anec::registerDialects(registry);
+    MLIRContext ctx(registry);
+    auto module = importMilTextPath.empty()
+                      ? anec::import::importMlPackage(&ctx, importMlPackagePath)
+                      : anec::import::importMilText(&ctx, importMilTextPath);
+    if (!module.ok())
+      return fail(std::string(module.status().message()));
+    std::string tmp = output == "-" ? "-" : output + ".tmp";
+    {
+      std::error_code ec;
+      llvm::raw_fd_ostream os(tmp, ec);
+      if (ec)
+        return fail(fmt::format("{}: cannot write: {}", output.getValue(), ec.message()));
+      if (emitBytecode) {
+        if (failed(writeBytecodeToFile(**module, os)))
+          return fail("cannot write bytecode");
+      } else {
+        (*module)->print(os, OpPrintingFlags().enableDebugInfo());
+      }
+    }
+    if (tmp != "-" && std::rename(tmp.c_str(), output.c_str()) != 0)
+      return fail(fmt::format("{}: cannot rename into place", output.getValue()));
     return 0;
   }
   if (importHf.empty())
