@@ -135,6 +135,8 @@ private:
   MilFunction fn;
   absl::flat_hash_set<std::string> used;
   absl::flat_hash_map<const void *, std::string> names;
+  // Consts inlined into iOS16 constexpr ops, by name.
+  absl::flat_hash_map<std::string, MilValue> inlinedValues;
   // Shared across functions: a weight is written to the blob once.
   absl::flat_hash_map<std::pair<const void *, const void *>, uint64_t> blobOffsets;
 };
@@ -300,6 +302,17 @@ absl::StatusOr<MilFunction> Lowering::lower(func::FuncOp func) {
       if (!value.ok())
         return value.status();
       used.erase(result);
+      // Before iOS18, constexpr ops take their inputs as literals in the
+      // attribute bracket: such consts are not values of their own.
+      bool inlined = os != TargetOS::iOS18 && !op->use_empty() &&
+                     llvm::all_of(op->getUsers(), [](Operation *u) {
+                       return u->getName().stripDialect().starts_with("constexpr_");
+                     });
+      if (inlined) {
+        names[op->getResult(0).getAsOpaquePointer()] = result;
+        inlinedValues[result] = std::move(*value);
+        continue;
+      }
       names[op->getResult(0).getAsOpaquePointer()] = addConst(result, std::move(*value));
       continue;
     }
@@ -328,9 +341,14 @@ absl::StatusOr<MilFunction> Lowering::lower(func::FuncOp func) {
         m.inputs.push_back({"beta", {nameFor(ln.getBeta())}});
     } else {
       // Optional operands are absent at the end of the list.
-      for (auto [i, v] : llvm::enumerate(op->getOperands()))
-        m.inputs.push_back({i < paramNames.size() ? paramNames[i] : absl::StrCat("arg", i),
-                            {nameFor(v)}});
+      for (auto [i, v] : llvm::enumerate(op->getOperands())) {
+        std::string param = i < paramNames.size() ? paramNames[i] : absl::StrCat("arg", i);
+        auto inl = inlinedValues.find(nameFor(v));
+        if (inl != inlinedValues.end())
+          m.literalParams.push_back({param, inl->second});
+        else
+          m.inputs.push_back({param, {nameFor(v)}});
+      }
     }
     NamedAttrList attrs(op->getAttrDictionary());
     if (auto conv = dyn_cast<ConvOp>(op)) {
@@ -357,6 +375,23 @@ absl::StatusOr<MilFunction> Lowering::lower(func::FuncOp func) {
       m.inputs.push_back({a.getName().str(), {*name}});
     }
     std::sort(m.inputs.begin(), m.inputs.end());
+    if (!m.literalParams.empty()) {
+      // An iOS16 constexpr op: every parameter, attributes included, is a
+      // literal in the bracket.
+      for (auto &[param, names] : m.inputs) {
+        auto it = std::find_if(fn.operations.begin(), fn.operations.end(),
+                               [&](const MilOperation &c) { return c.name == names[0]; });
+        if (it == fn.operations.end() || !it->hasVal)
+          return absl::InvalidArgumentError(absl::StrCat(
+              "'", m.type, "' takes only constants before iOS18; parameter '", param,
+              "' is not one"));
+        m.literalParams.push_back({param, it->val});
+        fn.operations.erase(it);
+      }
+      m.inputs.clear();
+      std::sort(m.literalParams.begin(), m.literalParams.end(),
+                [](auto &a, auto &b) { return a.first < b.first; });
+    }
     for (Value r : op->getResults())
       m.outputs.push_back({nameFor(r), milType(r.getType())});
     fn.operations.push_back(std::move(m));

@@ -51,6 +51,9 @@ struct MilOperation {
   /// For `const`: its value.
   bool hasVal = false;
   MilValue val;
+  /// Parameters given as literals in the op's attribute bracket (the iOS16
+  /// form of constexpr ops).
+  std::vector<std::pair<std::string, MilValue>> literalParams;
 };
 
 struct MilFunction {

@@ -119,7 +119,18 @@ public:
         }
         args += (args.empty() ? "" : ", ") + param + " = " + bound;
       }
-      out += absl::StrCat("        ", lhs, " = ", op.type, "(", args, ")[", name, "];\n");
+      std::string bracket = name;
+      std::vector<std::pair<std::string, std::string>> literals;
+      for (auto &[param, v] : op.literalParams)
+        literals.push_back({param, value(v)});
+      literals.push_back({"name", absl::StrCat("string(\"", op.name, "\")")});
+      if (op.literalParams.size()) {
+        std::sort(literals.begin(), literals.end());
+        bracket.clear();
+        for (auto &[k, v] : literals)
+          bracket += (bracket.empty() ? "" : ", ") + k + " = " + v;
+      }
+      out += absl::StrCat("        ", lhs, " = ", op.type, "(", args, ")[", bracket, "];\n");
     }
     std::string outputs;
     for (const std::string &o : fn.outputs)

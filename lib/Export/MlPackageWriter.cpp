@@ -205,6 +205,8 @@ void anec::exporter::buildModelProto(const MilProgram &program, spec::Model &mod
       stringValue(op.name, (*o->mutable_attributes())["name"]);
       if (op.hasVal)
         setValue(op.val, (*o->mutable_attributes())["val"]);
+      for (auto &[param, v] : op.literalParams)
+        setValue(v, (*o->mutable_attributes())[param]);
     }
   }
   spec::ModelDescription *desc = model.mutable_description();

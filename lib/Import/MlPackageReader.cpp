@@ -215,6 +215,26 @@ absl::StatusOr<MilProgram> readProgram(const spec::Model &model, const std::stri
         op.hasVal = true;
         op.val = std::move(*v);
       }
+      // iOS16 constexpr ops carry their inputs as attributes: make each a
+      // const of its own, as the text reader does.
+      std::vector<std::string> attrNames;
+      for (auto &kv : o.attributes())
+        if (kv.first != "name" && kv.first != "val")
+          attrNames.push_back(kv.first);
+      std::sort(attrNames.begin(), attrNames.end());
+      for (const std::string &key : attrNames) {
+        auto v = readValue(o.attributes().at(key), absl::StrCat(opWhere, ", attribute '", key, "'"));
+        if (!v.ok())
+          return v.status();
+        MilOperation c;
+        c.type = "const";
+        c.hasVal = true;
+        c.name = absl::StrCat(op.outputs.empty() ? "op" : op.outputs[0].first, "_", key);
+        c.val = std::move(*v);
+        c.outputs.push_back({c.name, c.val.type});
+        op.inputs.push_back({key, {c.name}});
+        fn.operations.push_back(std::move(c));
+      }
       for (auto &[param, arg] : o.inputs()) {
         std::vector<std::string> names;
         for (const auto &binding : arg.arguments()) {
