@@ -512,15 +512,15 @@ absl::StatusOr<MilProgram> Parser::program() {
   if (absl::Status s = expect("("); !s.ok())
     return s;
   std::string version = tok.text;
-  tok = lexer.next();
-  if (absl::Status s = expect(")"); !s.ok())
-    return s;
   if (version == "1.3")
     program.os = TargetOS::iOS18;
   else if (version == "1.0")
     program.os = TargetOS::iOS16;
   else
     return error(absl::StrCat("unknown program version ", version));
+  tok = lexer.next();
+  if (absl::Status s = expect(")"); !s.ok())
+    return s;
   if (is("[")) // buildInfo and other program attributes
     if (absl::Status s = skipGroup(); !s.ok())
       return s;
