@@ -253,10 +253,11 @@ absl::StatusOr<MilFunction> Lowering::lower(func::FuncOp func) {
   // Results named by `mil.name` result attributes take that name.
   auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
   absl::flat_hash_map<const void *, std::string> outputNames;
+  // Output names are reserved first, so no internal value takes them.
   for (auto [k, v] : llvm::enumerate(ret.getOperands()))
     if (auto n = func.getResultAttrOfType<StringAttr>(k, "mil.name"))
-      if (v.getDefiningOp())
-        outputNames[v.getAsOpaquePointer()] = n.str();
+      if (v.getDefiningOp() && !outputNames.contains(v.getAsOpaquePointer()))
+        outputNames[v.getAsOpaquePointer()] = unique(n.str());
 
   // Weights cast to fp16 are written once, as fp16.
   absl::flat_hash_set<Operation *> foldedConsts;
@@ -282,7 +283,7 @@ absl::StatusOr<MilFunction> Lowering::lower(func::FuncOp func) {
     for (Value r : op->getResults()) {
       auto it = outputNames.find(r.getAsOpaquePointer());
       names[r.getAsOpaquePointer()] =
-          unique(it != outputNames.end() ? it->second : locName(op));
+          it != outputNames.end() ? it->second : unique(locName(op));
     }
     std::string result = nameFor(op->getResult(0));
     // Constants, and weights cast to fp16 (written as fp16 constants).

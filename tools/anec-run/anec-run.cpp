@@ -13,6 +13,7 @@
 #include "anec/Registration.h"
 #include "lib/Interpreter/Compare.h"
 #include "lib/Interpreter/Npy.h"
+#include "lib/Import/MilProgramImporter.h"
 
 #include "dialects/Mil/MilDialect.h"
 
@@ -23,9 +24,15 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
 
 #include <fmt/format.h>
 
@@ -62,6 +69,10 @@ static cl::opt<std::string> outputDir(
                            "fp32 mode, in their own type in fp16 mode)"));
 static cl::opt<std::string> compareFile("compare",
                                         cl::desc("Run this module on the same inputs and compare"));
+static cl::opt<std::string> compareChunks(
+    "compare-chunks",
+    cl::desc("Run the chunked export described by this X.chunks.json (its packages or MIL "
+             "text folders, in order) and compare"));
 static cl::opt<std::string> comparePipeline(
     "compare-pipeline",
     cl::desc("Run the module after this pass pipeline (textual form) and compare"));
@@ -115,6 +126,103 @@ struct Call {
   std::vector<std::string> files;
 };
 
+/// A chunked export (anec-translate --max-file-size) run as one program:
+/// each chunk has its own interpreter (its states persist across calls);
+/// values pass from chunk to chunk by name.
+class Chain {
+public:
+  static absl::StatusOr<std::unique_ptr<Chain>> load(MLIRContext *ctx, const std::string &path,
+                                                     Options options) {
+    auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+    if (!buffer)
+      return absl::NotFoundError(path + ": cannot open");
+    auto json = llvm::json::parse((*buffer)->getBuffer());
+    const llvm::json::Array *chunks =
+        json && json->getAsObject() ? json->getAsObject()->getArray("chunks") : nullptr;
+    if (!chunks) {
+      if (!json)
+        llvm::consumeError(json.takeError());
+      return absl::InvalidArgumentError(path + ": not a chunk manifest");
+    }
+    auto chain = std::make_unique<Chain>();
+    llvm::SmallString<256> dir(path);
+    llvm::sys::path::remove_filename(dir);
+    for (const llvm::json::Value &c : *chunks) {
+      auto pkg = c.getAsObject() ? c.getAsObject()->getString("package") : std::nullopt;
+      if (!pkg || pkg->contains("/") || pkg->contains(".."))
+        return absl::InvalidArgumentError(path + ": a chunk without a package in the folder");
+      llvm::SmallString<256> p(dir);
+      llvm::sys::path::append(p, *pkg);
+      auto m = pkg->ends_with(".mlpackage") ? anec::import::importMlPackage(ctx, p.str().str())
+                                             : anec::import::importMilText(ctx, p.str().str());
+      if (!m.ok())
+        return m.status();
+      chain->modules.push_back(std::move(*m));
+      chain->interps.push_back(std::make_unique<Interpreter>(*chain->modules.back(), options));
+    }
+    return chain;
+  }
+
+  /// Runs `fn` with `args` named as `ref`'s function names its inputs;
+  /// returns the outputs in `ref`'s order.
+  absl::StatusOr<std::vector<Tensor>> run(ModuleOp ref, llvm::StringRef fn,
+                                          const std::vector<Tensor> &args) {
+    auto refFn = ref.lookupSymbol<func::FuncOp>(fn);
+    absl::flat_hash_map<std::string, Tensor> values;
+    size_t k = 0;
+    for (unsigned i = 0; i < refFn.getNumArguments(); ++i) {
+      if (isa<anec::mil::StateType>(refFn.getArgumentTypes()[i]))
+        continue;
+      values[milName(refFn.getArgAttrOfType<StringAttr>(i, "mil.name"), i, "input_")] =
+          args[k++];
+    }
+    for (auto [c, interp] : llvm::enumerate(interps)) {
+      auto f = modules[c]->lookupSymbol<func::FuncOp>(fn);
+      if (!f)
+        return absl::NotFoundError(absl::StrCat("chunk ", c + 1, " has no function '",
+                                                fn.str(), "'"));
+      std::vector<Tensor> in;
+      for (unsigned i = 0; i < f.getNumArguments(); ++i) {
+        if (isa<anec::mil::StateType>(f.getArgumentTypes()[i]))
+          continue;
+        std::string name = milName(f.getArgAttrOfType<StringAttr>(i, "mil.name"), i, "input_");
+        auto it = values.find(name);
+        if (it == values.end())
+          return absl::NotFoundError(absl::StrCat("chunk ", c + 1, " needs '", name,
+                                                  "', which no earlier chunk produces"));
+        in.push_back(it->second);
+      }
+      auto out = interp->run(fn, in);
+      if (!out.ok())
+        return absl::Status(out.status().code(), absl::StrCat("chunk ", c + 1, ": ",
+                                                              out.status().message()));
+      for (unsigned i = 0; i < f.getNumResults(); ++i)
+        values[milName(f.getResultAttrOfType<StringAttr>(i, "mil.name"), i, "output_")] =
+            (*out)[i];
+    }
+    std::vector<Tensor> outs;
+    for (unsigned i = 0; i < refFn.getNumResults(); ++i) {
+      std::string name = milName(refFn.getResultAttrOfType<StringAttr>(i, "mil.name"), i, "output_");
+      auto it = values.find(name);
+      if (it == values.end())
+        return absl::NotFoundError(absl::StrCat("no chunk produces the output '", name, "'"));
+      outs.push_back(it->second);
+    }
+    return outs;
+  }
+
+private:
+  static std::string milName(StringAttr a, unsigned i, const char *prefix) {
+    std::string s = a ? a.str() : absl::StrCat(prefix, i);
+    for (char &c : s)
+      if (!isalnum((unsigned char)c) && c != '_')
+        c = '_';
+    return s;
+  }
+  std::vector<OwningOpRef<ModuleOp>> modules;
+  std::vector<std::unique_ptr<Interpreter>> interps;
+};
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -138,8 +246,8 @@ int main(int argc, char **argv) {
     return fail(fmt::format("--mode must be fp32 or fp16, got '{}'", mode.getValue()));
   if (!parseMode(testMode.empty() ? mode.getValue() : testMode.getValue(), testOptions.mode))
     return fail(fmt::format("--test-mode must be fp32 or fp16, got '{}'", testMode.getValue()));
-  if (!compareFile.empty() && !comparePipeline.empty())
-    return fail("give --compare or --compare-pipeline, not both");
+  if (!compareFile.empty() + !comparePipeline.empty() + !compareChunks.empty() > 1)
+    return fail("give one of --compare, --compare-pipeline and --compare-chunks");
 
   MLIRContext ctx(registry);
   ctx.loadAllAvailableDialects();
@@ -208,6 +316,13 @@ int main(int argc, char **argv) {
   std::optional<Interpreter> test;
   if (other)
     test.emplace(*other, testOptions);
+  std::unique_ptr<Chain> chain;
+  if (!compareChunks.empty()) {
+    auto c = Chain::load(&ctx, compareChunks, testOptions);
+    if (!c.ok())
+      return fail(std::string(c.status().message()));
+    chain = std::move(*c);
+  }
   std::mt19937_64 rng(seed);
   bool exceeded = false;
 
@@ -283,9 +398,10 @@ int main(int argc, char **argv) {
           return fail(std::string(s.message()));
       }
     }
-    if (!test)
+    if (!test && !chain)
       continue;
-    auto testOuts = test->run(call.function, args);
+    auto testOuts = chain ? chain->run(*module, call.function, args)
+                          : test->run(call.function, args);
     if (!testOuts.ok())
       return fail(fmt::format("compared module: {}", std::string(testOuts.status().message())));
     if (testOuts->size() != outs->size())

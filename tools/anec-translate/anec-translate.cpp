@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "anec/Registration.h"
+#include "lib/Export/Chunking.h"
 #include "lib/Export/MilTextWriter.h"
 #include "lib/Export/MlPackageWriter.h"
 #include "lib/Import/HfImporter.h"
@@ -21,12 +22,14 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <fstream>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -54,6 +57,11 @@ static cl::opt<std::string> importMilTextPath(
     "import-mil-text", cl::desc("Read MIL text (a folder with model.mil) into mil"));
 static cl::opt<std::string> importMlPackagePath(
     "import-mlpackage", cl::desc("Read a Core ML .mlpackage into mil"));
+static cl::opt<uint64_t> maxFileSize(
+    "max-file-size",
+    cl::desc("Split exports into chunks whose weight file stays within this many bytes "
+             "(default 1e9, the iOS limit)"),
+    cl::init(1000000000ull));
 static cl::opt<std::string> targetOs("os", cl::desc("Target OS for exports: ios16, ios17, ios18"),
                                      cl::init("ios18"));
 static cl::opt<std::string> output("o", cl::desc("Output file ('-' for stdout)"),
@@ -114,11 +122,40 @@ int main(int argc, char **argv) {
       return fail(fmt::format("--os must be ios16, ios17 or ios18, got '{}'", targetOs.getValue()));
     if (output == "-")
       return fail("exports need -o");
-    absl::Status s = toMilText.empty()
-                         ? anec::exporter::writeMlPackage(*module, output, {os})
-                         : anec::exporter::writeMilText(*module, output, {os});
-    if (!s.ok())
-      return fail(std::string(s.message()));
+    auto write = [&](mlir::ModuleOp m, const std::string &path) {
+      return toMilText.empty() ? anec::exporter::writeMlPackage(m, path, {os})
+                               : anec::exporter::writeMilText(m, path, {os});
+    };
+    auto chunks = anec::exporter::splitIntoChunks(*module, maxFileSize);
+    if (!chunks.ok())
+      return fail(std::string(chunks.status().message()));
+    if (chunks->size() == 1) {
+      if (absl::Status s = write(*module, output); !s.ok())
+        return fail(std::string(s.message()));
+      return 0;
+    }
+    // Several chunks: X_1.mlpackage, X_2.mlpackage, ... and X.chunks.json.
+    llvm::StringRef out(output);
+    llvm::StringRef ext = llvm::sys::path::extension(out);
+    std::string stem = out.drop_back(ext.size()).str();
+    std::vector<std::string> names;
+    for (size_t k = 0; k < chunks->size(); ++k) {
+      std::string path = fmt::format("{}_{}{}", stem, k + 1, ext.str());
+      if (absl::Status s = write(*(*chunks)[k].module, path); !s.ok())
+        return fail(fmt::format("chunk {}: {}", k + 1, std::string(s.message())));
+      names.push_back(llvm::sys::path::filename(path).str());
+    }
+    std::string manifest = stem + ".chunks.json";
+    {
+      std::ofstream f(manifest + ".tmp", std::ios::trunc);
+      f << anec::exporter::chunkManifest(*chunks, names);
+      if (!f)
+        return fail(fmt::format("{}: cannot write", manifest));
+    }
+    if (std::rename((manifest + ".tmp").c_str(), manifest.c_str()) != 0)
+      return fail(fmt::format("{}: cannot rename into place", manifest));
+    if (!quiet)
+      fmt::print(stderr, "wrote {} chunks and {}\n", chunks->size(), manifest);
     return 0;
   }
   if (!importMilTextPath.empty() || !importMlPackagePath.empty()) {

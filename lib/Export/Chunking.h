@@ -1,0 +1,37 @@
+//===- Chunking.h - split a program so no weight file exceeds a limit -----===//
+#ifndef ANEC_LIB_EXPORT_CHUNKING_H
+#define ANEC_LIB_EXPORT_CHUNKING_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include "absl/status/statusor.h"
+
+#include <string>
+#include <vector>
+
+namespace anec::exporter {
+
+/// One chunk: a module with the same functions as the program, each
+/// computing its share of the ops, and how it chains to the others.
+struct Chunk {
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  uint64_t weightBytes = 0;
+};
+
+/// Splits `module` into consecutive chunks whose weights (as written: fp16
+/// for casted weights) stay within `maxBytes` each, cutting every function
+/// at the same weights. Values crossing a cut become outputs of the earlier
+/// chunk and inputs of the later one, under the same name. One chunk when
+/// everything fits.
+absl::StatusOr<std::vector<Chunk>> splitIntoChunks(mlir::ModuleOp module,
+                                                   uint64_t maxBytes);
+
+/// The JSON manifest saying how the chunks chain: per chunk its package,
+/// and per function its inputs, outputs and states, in order.
+std::string chunkManifest(const std::vector<Chunk> &chunks,
+                          const std::vector<std::string> &packageNames);
+
+} // namespace anec::exporter
+
+#endif // ANEC_LIB_EXPORT_CHUNKING_H
