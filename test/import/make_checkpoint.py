@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes a small random checkpoint of a given architecture in Hugging Face
 format, for import tests: make_checkpoint.py ARCH DTYPE OUTDIR [--sharded]
+[--dims=H,F,L,NH,KV,D,V]
 ARCH: llama | qwen2 | qwen3; DTYPE: F32 | F16 | BF16."""
 import json
 import os
@@ -11,9 +12,12 @@ import numpy as np
 
 arch, dtype, out = sys.argv[1:4]
 sharded = "--sharded" in sys.argv
+dims = [a for a in sys.argv if a.startswith("--dims=")]
 os.makedirs(out, exist_ok=True)
 rng = np.random.default_rng({"llama": 1, "qwen2": 2, "qwen3": 3}[arch])
 H, F, L, NH, KV, D, V = 48, 96, 2, 6, 2, 16, 300
+if dims:  # --dims=H,F,L,NH,KV,D,V
+    H, F, L, NH, KV, D, V = (int(x) for x in dims[0].split("=")[1].split(","))
 cfg = {
     "architectures": [{"llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM",
                        "qwen3": "Qwen3ForCausalLM"}[arch]],

@@ -9,6 +9,7 @@
 #include "lib/Export/Chunking.h"
 #include "lib/Export/MilTextWriter.h"
 #include "lib/Export/MlPackageWriter.h"
+#include "lib/Import/GgufImporter.h"
 #include "lib/Import/HfImporter.h"
 #include "lib/Import/MilProgramImporter.h"
 #include "lib/Import/SyntheticCheckpoint.h"
@@ -37,6 +38,8 @@ namespace cl = llvm::cl;
 static cl::opt<std::string> importHf("import-hf",
                                      cl::desc("Import a Hugging Face checkpoint folder"),
                                      cl::value_desc("dir"));
+static cl::opt<std::string> importGguf("import-gguf", cl::desc("Import a llama.cpp GGUF file"),
+                                       cl::value_desc("file"));
 static cl::opt<std::string> makeTiny("make-tiny-model",
                                      cl::desc("Write the built-in tiny Llama checkpoint here"),
                                      cl::value_desc("dir"));
@@ -184,7 +187,7 @@ int main(int argc, char **argv) {
       return fail(fmt::format("{}: cannot rename into place", output.getValue()));
     return 0;
   }
-  if (importHf.empty())
+  if (importHf.empty() && importGguf.empty())
     return fail("nothing to do: give --import-hf DIR, --mil-to-mil-text FILE or --make-tiny-model DIR");
 
   DialectRegistry registry;
@@ -198,7 +201,9 @@ int main(int argc, char **argv) {
     options.sequence = fullSequence;
   }
   anec::import::ImportReport report;
-  auto module = anec::import::importHuggingFace(&ctx, importHf, options, &report);
+  auto module = importGguf.empty()
+                    ? anec::import::importHuggingFace(&ctx, importHf, options, &report)
+                    : anec::import::importGguf(&ctx, importGguf, options, &report);
   if (!module.ok())
     return fail(std::string(module.status().message()));
   if (failed(verify(**module)))
