@@ -53,6 +53,16 @@ private:
     return b.create<CastOp>(loc(name), v, b.getStringAttr("fp16"));
   }
   Value scalar(double v, Type element) {
+    // A value fp16 cannot hold exactly stays fp32 (cast in the graph), so
+    // the fp32 reference computes the checkpoint's function exactly; the
+    // export rounds it once.
+    if (element.isF16() && (double)(_Float16)v != v) {
+      auto f32 = RankedTensorType::get({}, b.getF32Type());
+      Value c = b.create<ConstOp>(
+          b.getUnknownLoc(),
+          cast<ElementsAttr>(DenseElementsAttr::get(f32, b.getF32FloatAttr((float)v))));
+      return b.create<CastOp>(b.getUnknownLoc(), c, b.getStringAttr("fp16"));
+    }
     auto type = RankedTensorType::get({}, element);
     Attribute attr;
     if (isa<FloatType>(element))

@@ -2,7 +2,7 @@
 """Writes a small random checkpoint of a given architecture in Hugging Face
 format, for import tests: make_checkpoint.py ARCH DTYPE OUTDIR [--sharded]
 [--dims=H,F,L,NH,KV,D,V]
-ARCH: llama | qwen2 | qwen3; DTYPE: F32 | F16 | BF16."""
+ARCH: llama | qwen2 | qwen3 | gemma3; DTYPE: F32 | F16 | BF16."""
 import json
 import os
 import struct
@@ -14,13 +14,13 @@ arch, dtype, out = sys.argv[1:4]
 sharded = "--sharded" in sys.argv
 dims = [a for a in sys.argv if a.startswith("--dims=")]
 os.makedirs(out, exist_ok=True)
-rng = np.random.default_rng({"llama": 1, "qwen2": 2, "qwen3": 3}[arch])
+rng = np.random.default_rng({"llama": 1, "qwen2": 2, "qwen3": 3, "gemma3": 4}[arch])
 H, F, L, NH, KV, D, V = 48, 96, 2, 6, 2, 16, 300
 if dims:  # --dims=H,F,L,NH,KV,D,V
     H, F, L, NH, KV, D, V = (int(x) for x in dims[0].split("=")[1].split(","))
 cfg = {
     "architectures": [{"llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM",
-                       "qwen3": "Qwen3ForCausalLM"}[arch]],
+                       "qwen3": "Qwen3ForCausalLM", "gemma3": "Gemma3ForCausalLM"}[arch]],
     "model_type": arch, "hidden_size": H, "intermediate_size": F, "num_hidden_layers": L,
     "num_attention_heads": NH, "num_key_value_heads": KV, "head_dim": D,
     "hidden_act": "silu", "rms_norm_eps": 1e-6, "rope_theta": 10000.0,
@@ -29,6 +29,11 @@ cfg = {
 }
 if arch == "qwen2":
     cfg["use_sliding_window"] = False
+if arch == "gemma3":
+    cfg.update({"hidden_activation": "gelu_pytorch_tanh", "query_pre_attn_scalar": 24,
+                "rope_local_base_freq": 10000.0, "rope_theta": 1000000.0,
+                "sliding_window": 512, "sliding_window_pattern": 2})
+    del cfg["hidden_act"]
 json.dump(cfg, open(os.path.join(out, "config.json"), "w"), indent=1)
 
 tensors = {}
@@ -42,20 +47,24 @@ def t(name, shape, scale=None, offset=0.0):
 t("model.embed_tokens.weight", (V, H), 0.5)
 for l in range(L):
     p = f"model.layers.{l}."
-    t(p + "input_layernorm.weight", (H,), 0.1, 1.0)
-    t(p + "post_attention_layernorm.weight", (H,), 0.1, 1.0)
+    norm0 = 0.0 if arch == "gemma3" else 1.0  # Gemma scales by (1 + weight)
+    t(p + "input_layernorm.weight", (H,), 0.1, norm0)
+    t(p + "post_attention_layernorm.weight", (H,), 0.1, norm0)
+    if arch == "gemma3":
+        t(p + "pre_feedforward_layernorm.weight", (H,), 0.1, norm0)
+        t(p + "post_feedforward_layernorm.weight", (H,), 0.1, norm0)
     for name, rows in (("q_proj", NH * D), ("k_proj", KV * D), ("v_proj", KV * D)):
         t(p + f"self_attn.{name}.weight", (rows, H))
         if arch == "qwen2":
             t(p + f"self_attn.{name}.bias", (rows,), 0.1)
     t(p + "self_attn.o_proj.weight", (H, NH * D))
-    if arch == "qwen3":
-        t(p + "self_attn.q_norm.weight", (D,), 0.1, 1.0)
-        t(p + "self_attn.k_norm.weight", (D,), 0.1, 1.0)
+    if arch in ("qwen3", "gemma3"):
+        t(p + "self_attn.q_norm.weight", (D,), 0.1, norm0)
+        t(p + "self_attn.k_norm.weight", (D,), 0.1, norm0)
     t(p + "mlp.gate_proj.weight", (F, H))
     t(p + "mlp.up_proj.weight", (F, H))
     t(p + "mlp.down_proj.weight", (H, F))
-t("model.norm.weight", (H,), 0.1, 1.0)
+t("model.norm.weight", (H,), 0.1, 0.0 if arch == "gemma3" else 1.0)
 if arch == "llama":
     t("lm_head.weight", (V, H), 0.5)
 

@@ -61,14 +61,21 @@ if rs:
                    np.where(wave < old / hi, inv, (1 - smooth) * inv / f + smooth * inv))
 qwen2 = cfg["architectures"][0] == "Qwen2ForCausalLM"
 qwen3 = cfg["architectures"][0] == "Qwen3ForCausalLM"
+gemma = cfg["architectures"][0] == "Gemma3ForCausalLM"
+if gemma:
+    # Gemma 3: local layers rotate with rope_local_base_freq; every
+    # sliding_window_pattern-th layer is global (rope_theta).
+    inv_local = cfg["rope_local_base_freq"] ** (-np.arange(0, D, 2) / D)
+    pattern = cfg.get("sliding_window_pattern", 6)
 
 
 def rms(x, w):
-    return x / np.sqrt((x * x).mean(-1, keepdims=True) + eps) * w
+    # Gemma's norms scale by (1 + weight).
+    return x / np.sqrt((x * x).mean(-1, keepdims=True) + eps) * ((1 + w) if gemma else w)
 
 
-def rope(x, pos):  # x [T, heads, D]
-    ang = pos[:, None] * inv[None, :]
+def rope(x, pos, freqs=None):  # x [T, heads, D]
+    ang = pos[:, None] * (inv if freqs is None else freqs)[None, :]
     cos = np.concatenate([np.cos(ang)] * 2, -1)[:, None, :]
     sin = np.concatenate([np.sin(ang)] * 2, -1)[:, None, :]
     rot = np.concatenate([-x[..., D // 2:], x[..., :D // 2]], -1)
@@ -79,6 +86,8 @@ def forward(ids):
     T = len(ids)
     pos = np.arange(T, dtype=np.float64)
     h = W["model.embed_tokens.weight"][ids]
+    if gemma:
+        h = h * np.sqrt(H)
     for l in range(L):
         p = f"model.layers.{l}."
         n = rms(h, W[p + "input_layernorm.weight"])
@@ -87,22 +96,34 @@ def forward(ids):
         q = proj("q_proj").reshape(T, NH, D)
         k = proj("k_proj").reshape(T, KV, D)
         v = proj("v_proj").reshape(T, KV, D)
-        if qwen3:
+        if qwen3 or gemma:
             q = rms(q, W[p + "self_attn.q_norm.weight"])
             k = rms(k, W[p + "self_attn.k_norm.weight"])
-        q, k = rope(q, pos), rope(k, pos)
+        freqs = inv_local if gemma and (l + 1) % pattern != 0 else None
+        q, k = rope(q, pos, freqs), rope(k, pos, freqs)
+        scale = 1 / np.sqrt(cfg["query_pre_attn_scalar"]) if gemma else 1 / np.sqrt(D)
         out = np.zeros((T, NH, D))
         for hd in range(NH):
             kv = hd // (NH // KV)
-            s = q[:, hd] @ k[:, kv].T / np.sqrt(D)
+            s = q[:, hd] @ k[:, kv].T * scale
             s = np.where(np.tril(np.ones((T, T))) > 0, s, -np.inf)
             e = np.exp(s - s.max(-1, keepdims=True))
             out[:, hd] = (e / e.sum(-1, keepdims=True)) @ v[:, kv]
-        h = h + out.reshape(T, NH * D) @ W[p + "self_attn.o_proj.weight"].T
-        n2 = rms(h, W[p + "post_attention_layernorm.weight"])
+        o = out.reshape(T, NH * D) @ W[p + "self_attn.o_proj.weight"].T
+        if gemma:  # sandwich norms
+            o = rms(o, W[p + "post_attention_layernorm.weight"])
+        h = h + o
+        n2 = rms(h, W[p + ("pre_feedforward_layernorm.weight" if gemma else "post_attention_layernorm.weight")])
         g = n2 @ W[p + "mlp.gate_proj.weight"].T
         u = n2 @ W[p + "mlp.up_proj.weight"].T
-        h = h + (g / (1 + np.exp(-g)) * u) @ W[p + "mlp.down_proj.weight"].T
+        if gemma:
+            act = 0.5 * g * (1 + np.tanh(np.sqrt(2 / np.pi) * (g + 0.044715 * g ** 3)))
+        else:
+            act = g / (1 + np.exp(-g))
+        m = (act * u) @ W[p + "mlp.down_proj.weight"].T
+        if gemma:
+            m = rms(m, W[p + "post_feedforward_layernorm.weight"])
+        h = h + m
     h = rms(h, W["model.norm.weight"])
     head = W.get("lm_head.weight", W["model.embed_tokens.weight"])
     return h @ head.T
