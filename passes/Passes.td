@@ -39,4 +39,23 @@ def RmsNormToLayerNorm : Pass<"anec-rms-norm-to-layer-norm", "mlir::func::FuncOp
   ];
 }
 
+def SplitAttention : Pass<"anec-split-attention", "mlir::func::FuncOp"> {
+  let summary = "Split attention per head, with the causal mask as an explicit add";
+  let description = [{
+    Rewrites `mil.scaled_dot_product_attention` into per-head (or per-chunk
+    of `heads-per-chunk` heads) matmul → add mask → softmax → matmul, the
+    form the ANE runs: it ignores SDPA's attn_mask on the direct path, and
+    single-head chunks keep each matmul small. K is used through the
+    matmul's transpose_y (one transpose on K). Bool masks become additive.
+  }];
+  let dependentDialects = ["::anec::mil::MilDialect"];
+  let options = [
+    Option<"headsPerChunk", "heads-per-chunk", "int64_t", /*default=*/"1",
+           "Heads computed together in one chunk">,
+  ];
+  let statistics = [
+    Statistic<"numSplit", "split", "Attention ops split">,
+  ];
+}
+
 #endif // ANEC_PASSES_TD

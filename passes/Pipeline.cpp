@@ -12,6 +12,7 @@ void anec::buildAnePipeline(OpPassManager &pm,
   RmsNormToLayerNormOptions norm;
   norm.overflowSafe = options.overflowSafeNorm;
   pm.addNestedPass<func::FuncOp>(createRmsNormToLayerNorm(norm));
+  pm.addNestedPass<func::FuncOp>(createSplitAttention());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

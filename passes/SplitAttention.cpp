@@ -1,0 +1,100 @@
+//===- SplitAttention.cpp - attention in the form the ANE runs ------------===//
+//
+// scaled_dot_product_attention(q, k, v, mask) becomes, per head (or per
+// group of `heads-per-chunk` heads):
+//   softmax(matmul(q_h · 1/sqrt(E), k_h, transpose_y) + mask) · v_h
+// and the heads are concatenated again. The ANE ignores SDPA's attn_mask
+// (ane-constraints.md), so the mask is an explicit add before the softmax;
+// a bool mask becomes an additive one (0 where true, −1e4 where false).
+//
+//===----------------------------------------------------------------------===//
+#include "passes/Passes.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <cmath>
+
+namespace anec {
+#define GEN_PASS_DEF_SPLITATTENTION
+#include "passes/Passes.h.inc"
+} // namespace anec
+
+using namespace mlir;
+using namespace anec;
+using namespace anec::mil;
+
+namespace {
+
+Value scalar(PatternRewriter &b, Location loc, Type element, double v) {
+  auto type = RankedTensorType::get({}, element);
+  APFloat f(v);
+  bool lost;
+  f.convert(cast<FloatType>(element).getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
+  return b.create<ConstOp>(loc, DenseElementsAttr::get(type, f));
+}
+
+struct SplitSdpa : OpRewritePattern<ScaledDotProductAttentionOp> {
+  SplitSdpa(MLIRContext *ctx, int64_t headsPerChunk, llvm::Statistic &count)
+      : OpRewritePattern(ctx), headsPerChunk(headsPerChunk), count(count) {}
+
+  LogicalResult matchAndRewrite(ScaledDotProductAttentionOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    auto qt = op.getQuery().getType(), kt = op.getKey().getType(), vt = op.getValue().getType();
+    int64_t rank = qt.getRank();
+    Type element = qt.getElementType();
+    int64_t heads = rank >= 4 ? qt.getDimSize(rank - 3) : 1;
+    int64_t chunk = std::max<int64_t>(1, std::min(headsPerChunk, heads));
+    if (heads % chunk != 0)
+      return b.notifyMatchFailure(op, "heads-per-chunk does not divide the head count");
+    int64_t e = qt.getShape().back();
+    Value mask = op.getAttnMask();
+    if (mask && cast<RankedTensorType>(mask.getType()).getElementType().isInteger(1)) {
+      // true keeps: (cast(mask) − 1) · 1e4 is 0 or −1e4.
+      Value m = b.create<CastOp>(loc, mask, b.getStringAttr(getMilTypeName(element)));
+      m = b.create<SubOp>(loc, m, scalar(b, loc, element, 1.0));
+      mask = b.create<MulOp>(loc, m, scalar(b, loc, element, 1e4));
+    }
+    Value scale = scalar(b, loc, element, 1.0 / std::sqrt((double)e));
+    auto slice = [&](Value x, RankedTensorType t, int64_t h) -> Value {
+      if (chunk == heads)
+        return x;
+      SmallVector<int64_t> begin(rank, 0), size(t.getShape());
+      begin[rank - 3] = h;
+      size[rank - 3] = chunk;
+      return b.create<SliceBySizeOp>(loc, x, begin, size);
+    };
+    SmallVector<Value> outs;
+    for (int64_t h = 0; h < heads; h += chunk) {
+      Value q = b.create<MulOp>(loc, slice(op.getQuery(), qt, h), scale);
+      Value k = slice(op.getKey(), kt, h);
+      Value v = slice(op.getValue(), vt, h);
+      Value scores = b.create<MatmulOp>(loc, q, k, /*transpose_x=*/false, /*transpose_y=*/true);
+      if (mask)
+        scores = b.create<AddOp>(loc, scores, mask);
+      Value p = b.create<SoftmaxOp>(loc, scores, -1);
+      outs.push_back(b.create<MatmulOp>(loc, p, v, false, false));
+    }
+    Value result = outs.size() == 1 ? outs[0]
+                                    : b.create<ConcatOp>(loc, outs, rank - 3, false).getResult();
+    b.replaceOp(op, result);
+    ++count;
+    return success();
+  }
+
+  int64_t headsPerChunk;
+  llvm::Statistic &count;
+};
+
+struct SplitAttentionPass : anec::impl::SplitAttentionBase<SplitAttentionPass> {
+  using SplitAttentionBase::SplitAttentionBase;
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<SplitSdpa>(&getContext(), headsPerChunk, numSplit);
+    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
