@@ -23,6 +23,12 @@ struct AnePipelineOptions
       *this, "overflow-safe-norm",
       llvm::cl::desc("Use the overflow-safe (max|x|-scaled) RMSNorm rewrite"),
       llvm::cl::init(false)};
+  Option<int64_t> maxDim{*this, "max-dim",
+                         llvm::cl::desc("Largest tensor dimension of the target"),
+                         llvm::cl::init(16384)};
+  Option<int64_t> headsPerChunk{*this, "heads-per-chunk",
+                                llvm::cl::desc("Attention heads computed together"),
+                                llvm::cl::init(1)};
 };
 
 /// The passes that make a `mil` program ANE-friendly, in order.

@@ -58,4 +58,26 @@ def SplitAttention : Pass<"anec-split-attention", "mlir::func::FuncOp"> {
   ];
 }
 
+def LimitDimensions : Pass<"anec-limit-dimensions", "mlir::func::FuncOp"> {
+  let summary = "Split linear layers wider than the ANE's dimension limit";
+  let description = [{
+    A linear layer with more outputs than `max-dim` (the LM head over a
+    large vocabulary) becomes several linear layers over vocabulary slices
+    whose weights are views of the original weight. When the layer's result
+    is a function result, the function returns the slices as a list
+    (`logits_0`, `logits_1`, ...); otherwise, or with `concat-outputs`, the
+    slices are concatenated back.
+  }];
+  let dependentDialects = ["::anec::mil::MilDialect"];
+  let options = [
+    Option<"maxDim", "max-dim", "int64_t", /*default=*/"16384",
+           "Largest tensor dimension the target handles">,
+    Option<"concatOutputs", "concat-outputs", "bool", /*default=*/"false",
+           "Concatenate the slices into one output">,
+  ];
+  let statistics = [
+    Statistic<"numSplit", "split", "Linear layers split">,
+  ];
+}
+
 #endif // ANEC_PASSES_TD

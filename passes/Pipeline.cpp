@@ -12,7 +12,12 @@ void anec::buildAnePipeline(OpPassManager &pm,
   RmsNormToLayerNormOptions norm;
   norm.overflowSafe = options.overflowSafeNorm;
   pm.addNestedPass<func::FuncOp>(createRmsNormToLayerNorm(norm));
-  pm.addNestedPass<func::FuncOp>(createSplitAttention());
+  SplitAttentionOptions attention;
+  attention.headsPerChunk = options.headsPerChunk;
+  pm.addNestedPass<func::FuncOp>(createSplitAttention(attention));
+  LimitDimensionsOptions dims;
+  dims.maxDim = options.maxDim;
+  pm.addNestedPass<func::FuncOp>(createLimitDimensions(dims));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

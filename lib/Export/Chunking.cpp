@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "lib/Export/Chunking.h"
+#include "lib/Export/MilBlobWriter.h"
 
 #include "dialects/Mil/MilDialect.h"
 
@@ -44,14 +45,14 @@ uint64_t writtenBytes(ConstOp c) {
 }
 
 /// The weights (by attribute) an op reads, through consts and casts.
-void weightsOf(Operation *op, SmallVectorImpl<std::pair<const void *, uint64_t>> &out) {
+void weightsOf(Operation *op, SmallVectorImpl<std::pair<WeightIdentity, uint64_t>> &out) {
   for (Value v : op->getOperands()) {
     Operation *def = v.getDefiningOp();
     if (auto cast = dyn_cast_or_null<CastOp>(def))
       def = cast.getX().getDefiningOp();
     if (auto c = dyn_cast_or_null<ConstOp>(def))
       if (uint64_t bytes = writtenBytes(c))
-        out.push_back({c.getVal().getAsOpaquePointer(), bytes});
+        out.push_back({weightIdentity(c.getVal()), bytes});
   }
 }
 
@@ -87,16 +88,16 @@ absl::StatusOr<std::vector<Chunk>> anec::exporter::splitIntoChunks(ModuleOp modu
   // as the (weight, n-th use) that starts the new chunk, so every function
   // is cut at the same place.
   constexpr uint64_t kHeader = 64, kPerBlob = 128; // metadata + alignment
-  using Trigger = std::pair<const void *, int>;
+  using Trigger = std::pair<WeightIdentity, int>;
   std::vector<Trigger> cuts; // cuts[k-1] starts chunk k
   int chunks = 1;
   uint64_t budget = kHeader;
-  absl::flat_hash_set<const void *> inChunk;
-  absl::flat_hash_map<const void *, int> uses;
+  absl::flat_hash_set<WeightIdentity> inChunk;
+  absl::flat_hash_map<WeightIdentity, int> uses;
   for (Operation &op : functions.front().getBody().front()) {
     if (rematerializable(&op))
       continue;
-    SmallVector<std::pair<const void *, uint64_t>> weights;
+    SmallVector<std::pair<WeightIdentity, uint64_t>> weights;
     weightsOf(&op, weights);
     uint64_t added = 0;
     for (auto &[w, bytes] : weights) {
@@ -126,13 +127,13 @@ absl::StatusOr<std::vector<Chunk>> anec::exporter::splitIntoChunks(ModuleOp modu
   for (func::FuncOp fn : functions) {
     // 2. Each op's chunk: a cursor that moves forward at the cut points.
     absl::flat_hash_map<Operation *, int> opChunk;
-    absl::flat_hash_map<const void *, int> fnUses;
+    absl::flat_hash_map<WeightIdentity, int> fnUses;
     int cursor = 0;
     Block &body = fn.getBody().front();
     for (Operation &op : body.without_terminator()) {
       if (rematerializable(&op))
         continue;
-      SmallVector<std::pair<const void *, uint64_t>> weights;
+      SmallVector<std::pair<WeightIdentity, uint64_t>> weights;
       weightsOf(&op, weights);
       for (auto &[w, bytes] : weights) {
         for (auto [k, cut] : llvm::enumerate(cuts))
@@ -252,10 +253,10 @@ absl::StatusOr<std::vector<Chunk>> anec::exporter::splitIntoChunks(ModuleOp modu
   // Bytes of each chunk's weight file (a weight shared by its functions
   // is written once).
   for (Chunk &c : result) {
-    absl::flat_hash_set<const void *> seen;
+    absl::flat_hash_set<WeightIdentity> seen;
     for (auto fn : c.module->getOps<func::FuncOp>())
       for (auto cst : fn.getOps<ConstOp>())
-        if (seen.insert(cst.getVal().getAsOpaquePointer()).second)
+        if (seen.insert(weightIdentity(cst.getVal())).second)
           c.weightBytes += writtenBytes(cst);
   }
   return result;

@@ -5,6 +5,8 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
+#include "llvm/Support/xxhash.h"
+
 #include "absl/strings/str_cat.h"
 
 #include <cstring>
@@ -12,6 +14,19 @@
 
 using namespace mlir;
 using namespace anec::exporter;
+
+WeightIdentity anec::exporter::weightIdentity(ElementsAttr attr) {
+  // By content: equal bytes are one weight, also after a round trip
+  // through text has given each function its own copy of a shared weight.
+  if (auto res = dyn_cast<DenseResourceElementsAttr>(attr))
+    if (AsmResourceBlob *b = res.getRawHandle().getBlob()) {
+      ArrayRef<char> d = b->getData();
+      uint64_t h = llvm::xxh3_64bits(ArrayRef<uint8_t>(
+          reinterpret_cast<const uint8_t *>(d.data()), d.size()));
+      return {reinterpret_cast<const void *>(h), d.size()};
+    }
+  return {attr.getAsOpaquePointer(), 0};
+}
 
 uint32_t anec::exporter::milBlobDtype(Type t) {
   if (t.isF16())

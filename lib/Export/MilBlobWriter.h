@@ -15,9 +15,16 @@
 #include "absl/status/statusor.h"
 
 #include <cstdio>
+#include <utility>
 #include <string>
 
 namespace anec::exporter {
+
+/// What makes two constants the same weight: the data of a resource (views
+/// of one weight made in several functions are one weight), otherwise the
+/// attribute itself.
+using WeightIdentity = std::pair<const void *, uint64_t>;
+WeightIdentity weightIdentity(mlir::ElementsAttr attr);
 
 /// MILBlob dtype code of an element type, or 0 when a blob cannot hold it.
 uint32_t milBlobDtype(mlir::Type element);

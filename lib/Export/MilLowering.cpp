@@ -138,7 +138,7 @@ private:
   // Consts inlined into iOS16 constexpr ops, by name.
   absl::flat_hash_map<std::string, MilValue> inlinedValues;
   // Shared across functions: a weight is written to the blob once.
-  absl::flat_hash_map<std::pair<const void *, const void *>, uint64_t> blobOffsets;
+  absl::flat_hash_map<std::pair<WeightIdentity, const void *>, uint64_t> blobOffsets;
 };
 
 absl::StatusOr<MilValue> Lowering::constantValue(ElementsAttr attr, Type element) {
@@ -149,7 +149,9 @@ absl::StatusOr<MilValue> Lowering::constantValue(ElementsAttr attr, Type element
   bool blobType = element.isF16() || element.isF32() || element.isInteger(8) ||
                   (bits < 8 && milBlobDtype(element) != 0);
   if (blobType && (type.getNumElements() >= 10 || isa<DenseResourceElementsAttr>(attr))) {
-    auto key = std::make_pair(attr.getAsOpaquePointer(), element.getAsOpaquePointer());
+    // Keyed by the data itself: views of one weight (a vocabulary slice made
+    // in each function) are written once.
+    auto key = std::make_pair(weightIdentity(attr), element.getAsOpaquePointer());
     auto it = blobOffsets.find(key);
     if (it == blobOffsets.end()) {
       auto offset = blob.add(attr, element);

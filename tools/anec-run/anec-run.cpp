@@ -126,6 +126,25 @@ struct Call {
   std::vector<std::string> files;
 };
 
+/// Concatenates tensors along their last axis.
+Tensor concatLast(const std::vector<Tensor> &parts) {
+  Tensor out = parts.front();
+  int64_t rows = out.numElements() / out.shape.back(), total = 0;
+  for (const Tensor &p : parts)
+    total += p.shape.back();
+  out.shape.back() = total;
+  out.f.assign(rows * total, 0.0f);
+  for (int64_t row = 0; row < rows; ++row) {
+    int64_t at = 0;
+    for (const Tensor &p : parts) {
+      int64_t w = p.shape.back();
+      std::copy(p.f.begin() + row * w, p.f.begin() + (row + 1) * w, out.f.begin() + row * total + at);
+      at += w;
+    }
+  }
+  return out;
+}
+
 /// A chunked export (anec-translate --max-file-size) run as one program:
 /// each chunk has its own interpreter (its states persist across calls);
 /// values pass from chunk to chunk by name.
@@ -204,9 +223,21 @@ public:
     for (unsigned i = 0; i < refFn.getNumResults(); ++i) {
       std::string name = milName(refFn.getResultAttrOfType<StringAttr>(i, "mil.name"), i, "output_");
       auto it = values.find(name);
-      if (it == values.end())
+      if (it != values.end()) {
+        outs.push_back(it->second);
+        continue;
+      }
+      // An output split into a list (name_0, name_1, ...) is joined again.
+      std::vector<Tensor> parts;
+      for (int k = 0;; ++k) {
+        auto p = values.find(absl::StrCat(name, "_", k));
+        if (p == values.end())
+          break;
+        parts.push_back(p->second);
+      }
+      if (parts.empty())
         return absl::NotFoundError(absl::StrCat("no chunk produces the output '", name, "'"));
-      outs.push_back(it->second);
+      outs.push_back(concatLast(parts));
     }
     return outs;
   }
@@ -222,6 +253,36 @@ private:
   std::vector<OwningOpRef<ModuleOp>> modules;
   std::vector<std::unique_ptr<Interpreter>> interps;
 };
+
+/// Concatenates test outputs named `X_0`, `X_1`, ... along the last axis
+/// where the reference has one output named `X`.
+absl::StatusOr<std::vector<Tensor>> joinSplitOutputs(ModuleOp ref, ModuleOp test,
+                                                     llvm::StringRef fn,
+                                                     std::vector<Tensor> outs) {
+  auto refFn = ref.lookupSymbol<func::FuncOp>(fn);
+  auto testFn = test ? test.lookupSymbol<func::FuncOp>(fn) : func::FuncOp();
+  if (!refFn || !testFn)
+    return outs;
+  auto name = [](func::FuncOp f, unsigned i) {
+    auto a = f.getResultAttrOfType<StringAttr>(i, "mil.name");
+    return a ? a.str() : std::string();
+  };
+  std::vector<Tensor> joined;
+  unsigned t = 0;
+  for (unsigned r = 0; r < refFn.getNumResults(); ++r) {
+    std::string base = name(refFn, r);
+    if (t < testFn.getNumResults() && !base.empty() && name(testFn, t) == base + "_0") {
+      std::vector<Tensor> parts;
+      for (int k = 0; t < testFn.getNumResults() && name(testFn, t) == base + "_" + std::to_string(k);
+           ++k)
+        parts.push_back(std::move(outs[t++]));
+      joined.push_back(concatLast(parts));
+    } else if (t < outs.size()) {
+      joined.push_back(std::move(outs[t++]));
+    }
+  }
+  return joined;
+}
 
 } // namespace
 
@@ -404,6 +465,15 @@ int main(int argc, char **argv) {
                           : test->run(call.function, args);
     if (!testOuts.ok())
       return fail(fmt::format("compared module: {}", std::string(testOuts.status().message())));
+    // An output split into a documented list (name_0, name_1, ... by
+    // anec-limit-dimensions) is compared as its concatenation.
+    if (testOuts->size() != outs->size()) {
+      auto joined = joinSplitOutputs(*module, other ? *other : ModuleOp(), call.function,
+                                     std::move(*testOuts));
+      if (!joined.ok())
+        return fail(std::string(joined.status().message()));
+      testOuts = std::move(joined);
+    }
     if (testOuts->size() != outs->size())
       return fail(fmt::format("the compared module returns {} outputs, not {}",
                               testOuts->size(), outs->size()));
