@@ -1,0 +1,316 @@
+//===- anec.cpp - the anec driver: one command from a model to a package --===//
+//
+//   anec compile INPUT -o OUTPUT [--format=mlpackage|mil] [--os=ios18]
+//                [--prefill=64] [--context=512] [--max-file-size=BYTES]
+//                [--pipeline=PIPELINE] [--quiet]
+//   anec inspect PATH
+//
+// INPUT is a Hugging Face folder, a .gguf, an .mlpackage, a MIL text folder,
+// or a mil .mlir/.mlirbc file. Import, the ANE pipeline and export run in
+// one process, so weights stay mapped from the input to the written blob.
+//
+//===----------------------------------------------------------------------===//
+#include "anec/Registration.h"
+#include "lib/Export/Chunking.h"
+#include "lib/Export/MilBlobWriter.h"
+#include "lib/Export/MilTextWriter.h"
+#include "lib/Export/MlPackageWriter.h"
+#include "lib/Import/GgufImporter.h"
+#include "lib/Import/HfImporter.h"
+#include "lib/Import/MilProgramImporter.h"
+
+#include "dialects/Mil/MilDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include <fmt/format.h>
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> command(cl::Positional, cl::desc("<compile|inspect>"), cl::Required);
+static cl::opt<std::string> input(cl::Positional, cl::desc("<input>"), cl::Required);
+static cl::opt<std::string> output("o", cl::desc("Output package or folder"));
+static cl::opt<std::string> format("format", cl::desc("mlpackage or mil"), cl::init("mlpackage"));
+static cl::opt<std::string> targetOs("os", cl::desc("ios16, ios17 or ios18"), cl::init("ios18"));
+static cl::opt<int64_t> prefill("prefill", cl::desc("Tokens per prefill call"), cl::init(64));
+static cl::opt<int64_t> context("context", cl::desc("KV-cache length"), cl::init(512));
+static cl::opt<uint64_t> maxFileSize("max-file-size",
+                                     cl::desc("Largest weight file; larger programs are chunked"),
+                                     cl::init(1000000000ull));
+static cl::opt<std::string> pipeline("pipeline",
+                                     cl::desc("Pass pipeline (textual form) instead of the default"),
+                                     cl::init("anec-ane-pipeline"));
+static cl::opt<bool> printPipeline("print-pipeline", cl::desc("Print the pass pipeline and exit"));
+static cl::opt<bool> quiet("quiet", cl::desc("Print nothing but errors"));
+
+namespace {
+
+int fail(const std::string &message) {
+  fmt::print(stderr, "anec: error: {}\n", message);
+  return 1;
+}
+
+struct Step {
+  std::string name;
+  double seconds;
+};
+
+class Timer {
+public:
+  void done(const std::string &name) {
+    auto now = std::chrono::steady_clock::now();
+    steps.push_back({name, std::chrono::duration<double>(now - last).count()});
+    last = now;
+    if (!quiet)
+      fmt::print(stderr, "  {:<10} {:>8.2f} s\n", name, steps.back().seconds);
+  }
+  std::vector<Step> steps;
+
+private:
+  std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
+};
+
+uint64_t pathBytes(const std::string &path) {
+  uint64_t total = 0;
+  if (llvm::sys::fs::is_directory(path)) {
+    std::error_code ec;
+    for (llvm::sys::fs::recursive_directory_iterator it(path, ec), end; it != end && !ec;
+         it.increment(ec)) {
+      uint64_t size = 0;
+      if (!llvm::sys::fs::is_directory(it->path()) && !llvm::sys::fs::file_size(it->path(), size))
+        total += size;
+    }
+    return total;
+  }
+  uint64_t size = 0;
+  llvm::sys::fs::file_size(path, size);
+  return size;
+}
+
+double peakRssMiB() {
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024.0;
+}
+
+std::string humanBytes(double b) {
+  const char *units[] = {"B", "KiB", "MiB", "GiB"};
+  int u = 0;
+  while (b >= 1024 && u < 3)
+    b /= 1024, ++u;
+  return fmt::format("{:.1f} {}", b, units[u]);
+}
+
+absl::StatusOr<OwningOpRef<ModuleOp>> load(MLIRContext &ctx, const std::string &path) {
+  anec::import::ImportOptions options;
+  options.prefill = prefill;
+  options.context = context;
+  llvm::SmallString<256> config(path), mil(path), manifest(path);
+  llvm::sys::path::append(config, "config.json");
+  llvm::sys::path::append(mil, "model.mil");
+  llvm::sys::path::append(manifest, "Manifest.json");
+  if (llvm::sys::fs::exists(config))
+    return anec::import::importHuggingFace(&ctx, path, options);
+  if (llvm::StringRef(path).ends_with(".gguf"))
+    return anec::import::importGguf(&ctx, path, options);
+  if (llvm::sys::fs::exists(manifest))
+    return anec::import::importMlPackage(&ctx, path);
+  if (llvm::sys::fs::exists(mil))
+    return anec::import::importMilText(&ctx, path);
+  if (llvm::StringRef(path).ends_with(".mlir") || llvm::StringRef(path).ends_with(".mlirbc")) {
+    llvm::SourceMgr sm;
+    SourceMgrDiagnosticHandler handler(sm, &ctx);
+    OwningOpRef<ModuleOp> m = parseSourceFile<ModuleOp>(path, &ctx);
+    if (!m)
+      return absl::InvalidArgumentError(path + ": cannot parse");
+    return m;
+  }
+  return absl::InvalidArgumentError(
+      path + ": not a Hugging Face folder, .gguf, .mlpackage, MIL text folder or .mlir file");
+}
+
+/// Weight bytes as written (fp16 for weights cast to fp16), bits per weight.
+std::pair<uint64_t, uint64_t> weightStats(ModuleOp module) {
+  uint64_t bytes = 0, params = 0;
+  llvm::DenseSet<std::pair<const void *, uint64_t>> seen;
+  module.walk([&](anec::mil::ConstOp c) {
+    auto t = c.getType();
+    if (t.getNumElements() < 10 || !seen.insert(anec::exporter::weightIdentity(c.getVal())).second)
+      return;
+    Type e = t.getElementType();
+    bool toF16 = !c->use_empty() && llvm::all_of(c->getUsers(), [](Operation *u) {
+      return isa<anec::mil::CastOp>(u);
+    });
+    unsigned bits = toF16 ? 16 : e.getIntOrFloatBitWidth();
+    bytes += (t.getNumElements() * bits + 7) / 8;
+    // Scales and LUTs of compressed weights are overhead, not parameters.
+    bool overhead = llvm::any_of(c->getUsers(), [](Operation *u) {
+      return isa<anec::mil::ConstexprBlockwiseShiftScaleOp, anec::mil::ConstexprLutToDenseOp,
+                 anec::mil::ConstexprAffineDequantizeOp>(u) &&
+             u->getOperand(0).getDefiningOp() != nullptr &&
+             !isa<anec::mil::ConstOp>(u->getOperand(0).getDefiningOp());
+    });
+    if (!overhead)
+      params += t.getNumElements();
+  });
+  return {bytes, params};
+}
+
+int inspect() {
+  DialectRegistry registry;
+  anec::registerDialects(registry);
+  MLIRContext ctx(registry);
+  ctx.loadAllAvailableDialects();
+  auto module = load(ctx, input);
+  if (!module.ok())
+    return fail(std::string(module.status().message()));
+  fmt::print("{}\n", input.getValue());
+  for (auto fn : (*module)->getOps<func::FuncOp>()) {
+    fmt::print("function {}\n", fn.getSymName().str());
+    for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
+      std::string type;
+      llvm::raw_string_ostream(type) << fn.getArgumentTypes()[i];
+      auto name = fn.getArgAttrOfType<StringAttr>(i, "mil.name");
+      auto state = fn.getArgAttrOfType<StringAttr>(i, "mil.state_name");
+      fmt::print("  {} {:<32} {}\n", state ? "state " : "input ",
+                 state ? state.str() : name ? name.str() : fmt::format("input_{}", i), type);
+    }
+    for (unsigned i = 0; i < fn.getNumResults(); ++i) {
+      std::string type;
+      llvm::raw_string_ostream(type) << fn.getResultTypes()[i];
+      auto name = fn.getResultAttrOfType<StringAttr>(i, "mil.name");
+      fmt::print("  output {:<32} {}\n", name ? name.str() : fmt::format("output_{}", i), type);
+    }
+    std::map<std::string, int> counts;
+    fn.walk([&](Operation *op) {
+      if (op != fn.getOperation())
+        ++counts[op->getName().getStringRef().str()];
+    });
+    for (auto &[name, n] : counts)
+      fmt::print("    {:<40} {:>6}\n", name, n);
+  }
+  auto [bytes, params] = weightStats(**module);
+  fmt::print("weights: {} in {:.2f} M values, {:.2f} bits per weight\n", humanBytes(bytes),
+             params / 1e6, params ? 8.0 * bytes / params : 0.0);
+  return 0;
+}
+
+int compile() {
+  if (output.empty())
+    return fail("compile needs -o OUTPUT");
+  anec::exporter::TargetOS os = anec::exporter::TargetOS::iOS18;
+  if (targetOs == "ios16")
+    os = anec::exporter::TargetOS::iOS16;
+  else if (targetOs == "ios17")
+    os = anec::exporter::TargetOS::iOS17;
+  else if (targetOs != "ios18")
+    return fail(fmt::format("--os must be ios16, ios17 or ios18, got '{}'", targetOs.getValue()));
+  if (format != "mlpackage" && format != "mil")
+    return fail(fmt::format("--format must be mlpackage or mil, got '{}'", format.getValue()));
+
+  DialectRegistry registry;
+  anec::registerDialects(registry);
+  MLIRContext ctx(registry);
+  ctx.loadAllAvailableDialects();
+  PassManager pm(&ctx);
+  if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
+    return fail(fmt::format("bad pipeline '{}'", pipeline.getValue()));
+  if (printPipeline) {
+    pm.printAsTextualPipeline(llvm::outs());
+    llvm::outs() << "\n";
+    return 0;
+  }
+  if (!quiet)
+    fmt::print(stderr, "anec compile {} -> {}\n", input.getValue(), output.getValue());
+  Timer timer;
+  auto module = load(ctx, input);
+  if (!module.ok())
+    return fail(std::string(module.status().message()));
+  timer.done("import");
+  if (failed(pm.run(**module)))
+    return fail("the pass pipeline failed");
+  timer.done("pipeline");
+
+  auto chunks = anec::exporter::splitIntoChunks(**module, maxFileSize);
+  if (!chunks.ok())
+    return fail(std::string(chunks.status().message()));
+  std::vector<std::string> written;
+  auto write = [&](ModuleOp m, const std::string &path) {
+    written.push_back(path);
+    return format == "mil" ? anec::exporter::writeMilText(m, path, {os})
+                           : anec::exporter::writeMlPackage(m, path, {os});
+  };
+  if (chunks->size() == 1) {
+    if (absl::Status s = write(**module, output); !s.ok())
+      return fail(std::string(s.message()));
+  } else {
+    llvm::StringRef out(output);
+    llvm::StringRef ext = llvm::sys::path::extension(out);
+    std::string stem = out.drop_back(ext.size()).str();
+    std::vector<std::string> names;
+    for (size_t k = 0; k < chunks->size(); ++k) {
+      std::string path = fmt::format("{}_{}{}", stem, k + 1, ext.str());
+      if (absl::Status s = write(*(*chunks)[k].module, path); !s.ok())
+        return fail(fmt::format("chunk {}: {}", k + 1, std::string(s.message())));
+      names.push_back(llvm::sys::path::filename(path).str());
+    }
+    std::string manifest = stem + ".chunks.json";
+    std::ofstream f(manifest, std::ios::trunc);
+    f << anec::exporter::chunkManifest(*chunks, names);
+    written.push_back(manifest);
+  }
+  timer.done("export");
+
+  if (!quiet) {
+    auto [bytes, params] = weightStats(**module);
+    uint64_t in = pathBytes(input), out = 0;
+    for (const std::string &w : written)
+      out += pathBytes(w);
+    double total = 0;
+    for (const Step &s : timer.steps)
+      total += s.seconds;
+    fmt::print(stderr, "summary\n");
+    fmt::print(stderr, "  input      {}\n", humanBytes(in));
+    fmt::print(stderr, "  output     {} ({} file{})\n", humanBytes(out), written.size(),
+               written.size() == 1 ? "" : "s");
+    fmt::print(stderr, "  weights    {:.2f} M values, {:.2f} bits per weight\n", params / 1e6,
+               params ? 8.0 * bytes / params : 0.0);
+    fmt::print(stderr, "  time       {:.2f} s, peak memory {:.0f} MiB\n", total, peakRssMiB());
+    for (const std::string &w : written)
+      fmt::print(stderr, "  wrote      {}\n", w);
+  }
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  anec::registerPasses();
+  cl::ParseCommandLineOptions(argc, argv, "anec: transformer models to Apple Neural Engine programs\n");
+  if (command == "compile")
+    return compile();
+  if (command == "inspect")
+    return inspect();
+  return fail(fmt::format("unknown command '{}' (compile, inspect)", command.getValue()));
+}
