@@ -24,6 +24,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -312,7 +313,20 @@ int main(int argc, char **argv) {
 
   MLIRContext ctx(registry);
   ctx.loadAllAvailableDialects();
+  // A mil .mlir/.mlirbc file, an .mlpackage or a MIL text folder.
   auto load = [&](const std::string &path) -> OwningOpRef<ModuleOp> {
+    llvm::SmallString<256> manifest(path), mil(path);
+    llvm::sys::path::append(manifest, "Manifest.json");
+    llvm::sys::path::append(mil, "model.mil");
+    if (llvm::sys::fs::exists(manifest) || llvm::sys::fs::exists(mil)) {
+      auto m = llvm::sys::fs::exists(manifest) ? anec::import::importMlPackage(&ctx, path)
+                                               : anec::import::importMilText(&ctx, path);
+      if (!m.ok()) {
+        fmt::print(stderr, "anec-run: error: {}\n", std::string(m.status().message()));
+        return nullptr;
+      }
+      return std::move(*m);
+    }
     llvm::SourceMgr sm;
     SourceMgrDiagnosticHandler handler(sm, &ctx);
     return parseSourceFile<ModuleOp>(path, &ctx);
