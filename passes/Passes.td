@@ -80,4 +80,39 @@ def LimitDimensions : Pass<"anec-limit-dimensions", "mlir::func::FuncOp"> {
   ];
 }
 
+def LinearToConv : Pass<"anec-linear-to-conv", "mlir::func::FuncOp"> {
+  let summary = "Linear layers as 1x1 convs over (B, C, 1, S)";
+  let description = [{
+    Each `mil.linear` becomes a 1x1 `mil.conv` over the channels-first 4-D
+    layout with its weight re-typed to [out, in, 1, 1] (same data), between
+    a transpose into (B, C, 1, S) and one back. Layout changes are sunk
+    through element-wise ops, so transposes between convs joined by
+    element-wise ops meet and cancel.
+  }];
+  let dependentDialects = ["::anec::mil::MilDialect"];
+  let statistics = [
+    Statistic<"numConverted", "converted", "Linear layers converted">,
+  ];
+}
+
+def CheckAne : Pass<"anec-check-ane", "mlir::func::FuncOp"> {
+  let summary = "Check that the program has the form the ANE runs";
+  let description = [{
+    Reports, at each op's location: `rms-norm` (an rms_norm is left),
+    `dims` (a dimension above `max-dim`), `conv` (a weight-bearing op that is
+    not a 1x1 conv over (B, C, 1, S)), `align` (a last axis that is not a
+    multiple of 64 bytes), `fp16` (fp32 compute). `checks` selects some
+    (default: all). Errors fail the pass; with `warn-only` they are
+    warnings.
+  }];
+  let options = [
+    ListOption<"checks", "checks", "std::string",
+               "Checks to run: rms-norm, dims, conv, align, fp16 (default: all)">,
+    Option<"maxDim", "max-dim", "int64_t", /*default=*/"16384",
+           "Largest tensor dimension of the target">,
+    Option<"warnOnly", "warn-only", "bool", /*default=*/"false",
+           "Report violations as warnings and succeed">,
+  ];
+}
+
 #endif // ANEC_PASSES_TD

@@ -18,6 +18,7 @@ void anec::buildAnePipeline(OpPassManager &pm,
   LimitDimensionsOptions dims;
   dims.maxDim = options.maxDim;
   pm.addNestedPass<func::FuncOp>(createLimitDimensions(dims));
+  pm.addNestedPass<func::FuncOp>(createLinearToConv());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

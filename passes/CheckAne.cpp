@@ -1,0 +1,96 @@
+//===- CheckAne.cpp - does the program have the form the ANE runs? --------===//
+//
+// The checks behind "after the pipeline, the program is ANE-shaped"
+// (ane-constraints.md): no rms_norm, no dimension above the target's limit,
+// every weight-bearing op a 1×1 conv over (B, C, 1, S), every last axis a
+// multiple of 64 bytes, fp16 compute inside. Each violation is an error at
+// the op's location (the checkpoint's layer name); `warn-only` reports them
+// as warnings and lets the pass succeed.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/Passes.h"
+
+#include "llvm/ADT/StringSet.h"
+
+namespace anec {
+#define GEN_PASS_DEF_CHECKANE
+#include "passes/Passes.h.inc"
+} // namespace anec
+
+using namespace mlir;
+using namespace anec;
+using namespace anec::mil;
+
+namespace {
+
+struct CheckAnePass : anec::impl::CheckAneBase<CheckAnePass> {
+  using CheckAneBase::CheckAneBase;
+
+  void runOnOperation() override {
+    llvm::StringSet<> enabled;
+    for (const std::string &c : checks)
+      enabled.insert(c);
+    auto on = [&](StringRef c) { return enabled.empty() || enabled.contains(c); };
+    for (StringRef c : enabled.keys())
+      if (!llvm::is_contained({"rms-norm", "dims", "conv", "align", "fp16"}, c)) {
+        getOperation().emitError("unknown check '") << c << "'";
+        return signalPassFailure();
+      }
+    bool failed = false;
+    auto report = [&](Operation *op) {
+      failed = true;
+      return warnOnly ? op->emitWarning() : op->emitError();
+    };
+    auto isWeight = [](Value v) {
+      Operation *def = v.getDefiningOp();
+      return def && (isa<ConstOp>(def) || def->getName().stripDialect().starts_with("constexpr_") ||
+                     (isa<CastOp>(def) && def->getOperand(0).getDefiningOp<ConstOp>()));
+    };
+    getOperation().walk([&](Operation *op) {
+      if (op->getDialect() == nullptr || op->getDialect()->getNamespace() != "mil")
+        return;
+      bool constant = isa<ConstOp>(op) || op->getName().stripDialect().starts_with("constexpr_") ||
+                      (isa<CastOp>(op) && isWeight(op->getOperand(0)));
+      if (on("rms-norm") && isa<RmsNormOp>(op))
+        report(op) << "rms_norm has no ANE form; run anec-rms-norm-to-layer-norm";
+      for (Value r : op->getResults()) {
+        auto t = dyn_cast<RankedTensorType>(r.getType());
+        if (!t)
+          continue;
+        if (on("dims"))
+          for (int64_t d : t.getShape())
+            if (d > (int64_t)maxDim) {
+              report(op) << "has a dimension of " << d << ", above the target's limit of "
+                         << (int64_t)maxDim;
+              break;
+            }
+        if (on("align") && !constant && t.getRank() > 0) {
+          unsigned bits = t.getElementType().getIntOrFloatBitWidth();
+          int64_t bytes = t.getShape().back() * bits / 8;
+          if (bytes % 64 != 0)
+            report(op) << "has a last axis of " << t.getShape().back() << " elements (" << bytes
+                       << " bytes), not a multiple of 64 bytes";
+        }
+        if (on("fp16") && !constant && t.getElementType().isF32())
+          report(op) << "computes in fp32; the ANE runs fp16";
+      }
+      if (on("conv")) {
+        if (auto linear = dyn_cast<LinearOp>(op))
+          report(op) << "is a linear layer, not a 1x1 conv over (B, C, 1, S)";
+        else if (auto matmul = dyn_cast<MatmulOp>(op)) {
+          if (isWeight(matmul.getX()) || isWeight(matmul.getY()))
+            report(op) << "multiplies by a weight; the ANE form is a 1x1 conv over (B, C, 1, S)";
+        } else if (auto conv = dyn_cast<ConvOp>(op)) {
+          auto w = conv.getWeight().getType();
+          if (conv.getX().getType().getRank() != 4 || w.getDimSize(2) != 1 ||
+              w.getDimSize(3) != 1 || conv.getX().getType().getDimSize(2) != 1)
+            report(op) << "is a conv, but not a 1x1 conv over (B, C, 1, S)";
+        }
+      }
+    });
+    if (failed && !warnOnly)
+      signalPassFailure();
+  }
+};
+
+} // namespace
