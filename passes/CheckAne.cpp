@@ -39,7 +39,9 @@ struct CheckAnePass : anec::impl::CheckAneBase<CheckAnePass> {
     bool failed = false;
     auto report = [&](Operation *op) {
       failed = true;
-      return warnOnly ? op->emitWarning() : op->emitError();
+      InFlightDiagnostic d = warnOnly ? op->emitWarning() : op->emitError();
+      d << "'" << op->getName() << "' ";
+      return d;
     };
     auto isWeight = [](Value v) {
       Operation *def = v.getDefiningOp();
