@@ -53,6 +53,13 @@ struct CheckAnePass : anec::impl::CheckAneBase<CheckAnePass> {
         return;
       bool constant = isa<ConstOp>(op) || op->getName().stripDialect().starts_with("constexpr_") ||
                       (isa<CastOp>(op) && isWeight(op->getOperand(0)));
+      // Casts at the program boundary (of an input, or into a result) are
+      // where fp32 is allowed.
+      bool boundaryCast =
+          isa<CastOp>(op) && (isa<BlockArgument>(op->getOperand(0)) ||
+                              llvm::all_of(op->getUsers(), [](Operation *u) {
+                                return isa<func::ReturnOp>(u);
+                              }));
       if (on("rms-norm") && isa<RmsNormOp>(op))
         report(op) << "rms_norm has no ANE form; run anec-rms-norm-to-layer-norm";
       for (Value r : op->getResults()) {
@@ -73,7 +80,7 @@ struct CheckAnePass : anec::impl::CheckAneBase<CheckAnePass> {
             report(op) << "has a last axis of " << t.getShape().back() << " elements (" << bytes
                        << " bytes), not a multiple of 64 bytes";
         }
-        if (on("fp16") && !constant && t.getElementType().isF32())
+        if (on("fp16") && !constant && !boundaryCast && t.getElementType().isF32())
           report(op) << "computes in fp32; the ANE runs fp16";
       }
       if (on("conv")) {

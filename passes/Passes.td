@@ -95,6 +95,21 @@ def LinearToConv : Pass<"anec-linear-to-conv", "mlir::func::FuncOp"> {
   ];
 }
 
+def ComputeInFp16 : Pass<"anec-compute-in-fp16", "mlir::func::FuncOp"> {
+  let summary = "Compute in fp16 everywhere inside, with casts only at the boundary";
+  let description = [{
+    fp32 inputs are cast to fp16 once at the entry and fp32 results back to
+    fp32 once before the return; every fp32 value inside becomes fp16, small
+    fp32 constants are converted and fp32 weights cast (their storage is
+    converted when the weights are written).
+  }];
+  let dependentDialects = ["::anec::mil::MilDialect"];
+  let statistics = [
+    Statistic<"numConverted", "converted", "Ops converted to fp16">,
+    Statistic<"numCasts", "casts", "Boundary casts inserted">,
+  ];
+}
+
 def CheckAne : Pass<"anec-check-ane", "mlir::func::FuncOp"> {
   let summary = "Check that the program has the form the ANE runs";
   let description = [{

@@ -8,6 +8,7 @@ using namespace mlir;
 
 void anec::buildAnePipeline(OpPassManager &pm,
                             const AnePipelineOptions &options) {
+  pm.addNestedPass<func::FuncOp>(createComputeInFp16());
   pm.addPass(createCanonicalizerPass());
   RmsNormToLayerNormOptions norm;
   norm.overflowSafe = options.overflowSafeNorm;
