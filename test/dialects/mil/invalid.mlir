@@ -1036,3 +1036,171 @@ func.func @f(%x: tensor<8xf16>, %u: tensor<1x1xf16>, %b: tensor<1xi32>) {
   %0 = mil.slice_update(x = %x, update = %u, begin = %b, end = %b) : (tensor<8xf16>, tensor<1x1xf16>, tensor<1xi32>, tensor<1xi32>) -> tensor<8xf16>
   return
 }
+
+// -----
+
+func.func @f(%x: tensor<4xi32>) {
+  // expected-error@+1 {{operand #0 must be ranked tensor of 16-bit float or 32-bit float values}}
+  %0 = mil.sqrt(x = %x) : tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<4xi32>) {
+  // expected-error@+1 {{operand #0 must be ranked tensor of 16-bit float or 32-bit float values}}
+  %0 = mil.square(x = %x) : tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<4xi32>) {
+  // expected-error@+1 {{operand #0 must be ranked tensor of 16-bit float or 32-bit float values}}
+  %0 = mil.tanh(x = %x) : tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<4xi32>) {
+  // expected-error@+1 {{operand #0 must be ranked tensor of 16-bit float or 32-bit float values}}
+  %0 = mil.erf(x = %x) : tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<4xi32>) {
+  // expected-error@+1 {{operand #0 must be ranked tensor of 16-bit float or 32-bit float values}}
+  %0 = mil.sigmoid(x = %x) : tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<4xi32>) {
+  // expected-error@+1 {{operand #0 must be ranked tensor of 16-bit float or 32-bit float values}}
+  %0 = mil.silu(x = %x) : tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<4xi32>) {
+  // expected-error@+1 {{operand #0 must be ranked tensor of 16-bit float or 32-bit float values}}
+  %0 = mil.relu(x = %x) : tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<4xi32>) {
+  // expected-error@+1 {{operand #0 must be ranked tensor of 16-bit float or 32-bit float values}}
+  %0 = mil.abs(x = %x) : tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<4xi32>) {
+  // expected-error@+1 {{operand #0 must be ranked tensor of 16-bit float or 32-bit float values}}
+  %0 = mil.sin(x = %x) : tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<4xi32>) {
+  // expected-error@+1 {{operand #0 must be ranked tensor of 16-bit float or 32-bit float values}}
+  %0 = mil.cos(x = %x) : tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<4xi32>) {
+  // expected-error@+1 {{operand #0 must be ranked tensor of 16-bit float or 32-bit float values}}
+  %0 = mil.rsqrt(x = %x) : tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x3xf16>, %y: tensor<2xf16>) {
+  // expected-error@+2 {{expects x [2, 3] and y [2] to broadcast}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %0 = mil.real_div(x = %x, y = %y) : (tensor<2x3xf16>, tensor<2xf16>) -> tensor<2x3xf16>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x3xf16>, %y: tensor<2xf16>) {
+  // expected-error@+2 {{expects x [2, 3] and y [2] to broadcast}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %0 = mil.pow(x = %x, y = %y) : (tensor<2x3xf16>, tensor<2xf16>) -> tensor<2x3xf16>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x3xf16>, %y: tensor<2xf16>) {
+  // expected-error@+2 {{expects x [2, 3] and y [2] to broadcast}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %0 = mil.maximum(x = %x, y = %y) : (tensor<2x3xf16>, tensor<2xf16>) -> tensor<2x3xf16>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x3xf16>, %y: tensor<2xf16>) {
+  // expected-error@+2 {{expects x [2, 3] and y [2] to broadcast}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %0 = mil.minimum(x = %x, y = %y) : (tensor<2x3xf16>, tensor<2xf16>) -> tensor<2x3xf16>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x3xf16>) {
+  // expected-error@+2 {{axis -3 is out of range for rank 2}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %0 = mil.reduce_max(x = %x) {axes = array<i64: -3>} : (tensor<2x3xf16>) -> tensor<2xf16>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x3xf16>) {
+  // expected-error@+2 {{axis -3 is out of range for rank 2}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %0 = mil.reduce_min(x = %x) {axes = array<i64: -3>} : (tensor<2x3xf16>) -> tensor<2xf16>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x3xf16>) {
+  // expected-error@+2 {{axis -3 is out of range for rank 2}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %0 = mil.reduce_sum_square(x = %x) {axes = array<i64: -3>} : (tensor<2x3xf16>) -> tensor<2xf16>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4xf16>) {
+  // expected-error@+1 {{operand #0 must be}}
+  %0 = "mil.read_state"(%x) : (tensor<2x4xf16>) -> tensor<2x4xf16>
+  return
+}
+
+// -----
+
+func.func @f(%s: !mil.state<tensor<2x4xf16>>) {
+  // expected-error@+2 {{inferred type(s) 'tensor<2x4xf16>' are incompatible with return type(s) of operation 'tensor<4x2xf16>'}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %0 = "mil.read_state"(%s) : (!mil.state<tensor<2x4xf16>>) -> tensor<4x2xf16>
+  return
+}
