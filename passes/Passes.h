@@ -35,6 +35,10 @@ struct AnePipelineOptions
 void buildAnePipeline(mlir::OpPassManager &pm,
                       const AnePipelineOptions &options);
 
+/// A rank-0 float constant of `element` type (rounded to it), for rewrites.
+mlir::Value createScalarConstant(mlir::OpBuilder &b, mlir::Location loc, mlir::Type element,
+                                 double value);
+
 /// Registers every anec pass and the `anec-ane-pipeline`.
 void registerAllPasses();
 

@@ -23,16 +23,6 @@ using namespace anec::mil;
 
 namespace {
 
-/// A rank-0 constant of `element` type.
-Value scalarConstant(OpBuilder &b, Location loc, Type element, double value) {
-  auto type = RankedTensorType::get({}, element);
-  APFloat v(value);
-  bool losesInfo;
-  v.convert(cast<FloatType>(element).getFloatSemantics(),
-            APFloat::rmNearestTiesToEven, &losesInfo);
-  return b.create<ConstOp>(loc, DenseElementsAttr::get(type, v));
-}
-
 /// The value of a float constant whose elements are all equal.
 std::optional<double> splatValue(Value v) {
   DenseFPElementsAttr attr;
@@ -169,14 +159,14 @@ struct LowerRmsNorm : OpRewritePattern<RmsNormOp> {
       Value peak = rewriter.create<ReduceMaxOp>(
           loc, absX, rewriter.getDenseI64ArrayAttr(axes),
           rewriter.getBoolAttr(true));
-      Value tiny = scalarConstant(rewriter, loc, element, 1e-4);
+      Value tiny = createScalarConstant(rewriter, loc, element, 1e-4);
       peak = rewriter.create<MaximumOp>(loc, peak, tiny);
       x = rewriter.create<RealDivOp>(loc, x, peak);
     }
 
     int64_t axis = axes.front();
     Value negX = rewriter.create<MulOp>(
-        loc, x, scalarConstant(rewriter, loc, element, -1.0));
+        loc, x, createScalarConstant(rewriter, loc, element, -1.0));
     Value both = rewriter.create<ConcatOp>(loc, ValueRange{x, negX}, axis,
                                            /*interleave=*/false);
     Value normed = rewriter.create<LayerNormOp>(

@@ -26,14 +26,6 @@ using namespace anec::mil;
 
 namespace {
 
-Value scalar(PatternRewriter &b, Location loc, Type element, double v) {
-  auto type = RankedTensorType::get({}, element);
-  APFloat f(v);
-  bool lost;
-  f.convert(cast<FloatType>(element).getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
-  return b.create<ConstOp>(loc, DenseElementsAttr::get(type, f));
-}
-
 struct SplitSdpa : OpRewritePattern<ScaledDotProductAttentionOp> {
   SplitSdpa(MLIRContext *ctx, int64_t headsPerChunk, llvm::Statistic &count)
       : OpRewritePattern(ctx), headsPerChunk(headsPerChunk), count(count) {}
@@ -53,10 +45,10 @@ struct SplitSdpa : OpRewritePattern<ScaledDotProductAttentionOp> {
     if (mask && cast<RankedTensorType>(mask.getType()).getElementType().isInteger(1)) {
       // true keeps: (cast(mask) − 1) · 1e4 is 0 or −1e4.
       Value m = b.create<CastOp>(loc, mask, b.getStringAttr(getMilTypeName(element)));
-      m = b.create<SubOp>(loc, m, scalar(b, loc, element, 1.0));
-      mask = b.create<MulOp>(loc, m, scalar(b, loc, element, 1e4));
+      m = b.create<SubOp>(loc, m, createScalarConstant(b, loc, element, 1.0));
+      mask = b.create<MulOp>(loc, m, createScalarConstant(b, loc, element, 1e4));
     }
-    Value scale = scalar(b, loc, element, 1.0 / std::sqrt((double)e));
+    Value scale = createScalarConstant(b, loc, element, 1.0 / std::sqrt((double)e));
     auto slice = [&](Value x, RankedTensorType t, int64_t h) -> Value {
       if (chunk == heads)
         return x;

@@ -17,7 +17,11 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <cstdio>
+#include <fstream>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -309,4 +313,39 @@ std::string anec::exporter::chunkManifest(const std::vector<Chunk> &chunks,
                                    {"chunks", std::move(list)}}))
      << "\n";
   return text;
+}
+
+absl::StatusOr<std::vector<std::string>> anec::exporter::writeChunked(
+    ModuleOp module, const std::string &output, uint64_t maxBytes,
+    llvm::function_ref<absl::Status(ModuleOp, const std::string &)> write) {
+  auto chunks = splitIntoChunks(module, maxBytes);
+  if (!chunks.ok())
+    return chunks.status();
+  if (chunks->size() == 1) {
+    if (absl::Status s = write(module, output); !s.ok())
+      return s;
+    return std::vector<std::string>{output};
+  }
+  llvm::StringRef out(output);
+  llvm::StringRef ext = llvm::sys::path::extension(out);
+  std::string stem = out.drop_back(ext.size()).str();
+  std::vector<std::string> written, names;
+  for (size_t k = 0; k < chunks->size(); ++k) {
+    std::string path = absl::StrCat(stem, "_", k + 1, ext.str());
+    if (absl::Status s = write(*(*chunks)[k].module, path); !s.ok())
+      return absl::Status(s.code(), absl::StrCat("chunk ", k + 1, ": ", s.message()));
+    written.push_back(path);
+    names.push_back(llvm::sys::path::filename(path).str());
+  }
+  std::string manifest = stem + ".chunks.json";
+  {
+    std::ofstream f(manifest + ".tmp", std::ios::trunc);
+    f << chunkManifest(*chunks, names);
+    if (!f)
+      return absl::InternalError(absl::StrCat(manifest, ": cannot write"));
+  }
+  if (std::rename((manifest + ".tmp").c_str(), manifest.c_str()) != 0)
+    return absl::InternalError(absl::StrCat(manifest, ": cannot rename into place"));
+  written.push_back(manifest);
+  return written;
 }

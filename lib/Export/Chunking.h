@@ -32,6 +32,13 @@ absl::StatusOr<std::vector<Chunk>> splitIntoChunks(mlir::ModuleOp module,
 std::string chunkManifest(const std::vector<Chunk> &chunks,
                           const std::vector<std::string> &packageNames);
 
+/// Writes `module` to `output` with `write`, or, when its weights exceed
+/// `maxBytes`, as chunks `X_1.ext`, `X_2.ext`, ... with `X.chunks.json`
+/// beside them. Returns the paths written.
+absl::StatusOr<std::vector<std::string>>
+writeChunked(mlir::ModuleOp module, const std::string &output, uint64_t maxBytes,
+             llvm::function_ref<absl::Status(mlir::ModuleOp, const std::string &)> write);
+
 } // namespace anec::exporter
 
 #endif // ANEC_LIB_EXPORT_CHUNKING_H

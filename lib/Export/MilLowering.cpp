@@ -13,6 +13,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -24,6 +26,16 @@ using namespace mlir;
 using namespace anec;
 using namespace anec::exporter;
 using namespace anec::mil;
+
+std::optional<TargetOS> anec::exporter::parseTargetOS(const std::string &name) {
+  if (name == "ios16")
+    return TargetOS::iOS16;
+  if (name == "ios17")
+    return TargetOS::iOS17;
+  if (name == "ios18")
+    return TargetOS::iOS18;
+  return std::nullopt;
+}
 
 std::string anec::exporter::textOpset(TargetOS os) {
   switch (os) {
@@ -426,5 +438,29 @@ absl::StatusOr<MilProgram> anec::exporter::lowerToMilProgram(ModuleOp module, Ta
   }
   if (program.functions.empty())
     return absl::InvalidArgumentError("the module has no function to write");
+  return program;
+}
+
+absl::StatusOr<MilProgram> anec::exporter::lowerIntoTemporary(ModuleOp module, TargetOS os,
+                                                              const std::string &tmp,
+                                                              llvm::StringRef weightsDir,
+                                                              const std::string &output) {
+  llvm::sys::fs::remove_directories(tmp);
+  llvm::SmallString<256> weights(tmp);
+  llvm::sys::path::append(weights, weightsDir);
+  if (std::error_code ec = llvm::sys::fs::create_directories(weights))
+    return absl::InternalError(absl::StrCat(output, ": cannot create: ", ec.message()));
+  llvm::sys::path::append(weights, "weight.bin");
+  auto blob = MilBlobWriter::create(weights.str().str());
+  if (!blob.ok())
+    return blob.status();
+  auto program = lowerToMilProgram(module, os, **blob);
+  if (program.ok())
+    if (absl::Status s = (*blob)->finish(); !s.ok())
+      program = s;
+  if (!program.ok()) {
+    blob->reset();
+    llvm::sys::fs::remove_directories(tmp);
+  }
   return program;
 }

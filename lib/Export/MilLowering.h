@@ -15,6 +15,15 @@ namespace anec::exporter {
 absl::StatusOr<MilProgram> lowerToMilProgram(mlir::ModuleOp module, TargetOS os,
                                              MilBlobWriter &blob);
 
+/// Starts an output in the temporary folder `tmp` (replacing any left
+/// over): writes `tmp/<weightsDir>/weight.bin` while lowering `module`.
+/// On failure the temporary folder is removed; `output` names the final
+/// output in errors.
+absl::StatusOr<MilProgram> lowerIntoTemporary(mlir::ModuleOp module, TargetOS os,
+                                              const std::string &tmp,
+                                              llvm::StringRef weightsDir,
+                                              const std::string &output);
+
 } // namespace anec::exporter
 
 #endif // ANEC_LIB_EXPORT_MILLOWERING_H

@@ -11,6 +11,7 @@
 #define ANEC_LIB_EXPORT_MILPROGRAM_H
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -73,6 +74,9 @@ struct MilProgram {
 /// operand names are MIL's): the table for ops other than unary (x) and
 /// binary (x, y) ones.
 const std::vector<std::string> *operandParamNames(const std::string &opType);
+
+/// The target named `ios16`, `ios17` or `ios18`, or nullopt.
+std::optional<TargetOS> parseTargetOS(const std::string &name);
 
 /// MIL's opset name for the text form (ios18) and protobuf (CoreML8).
 std::string textOpset(TargetOS os);

@@ -176,24 +176,9 @@ absl::Status anec::exporter::replaceDirectory(const std::string &tmp, const std:
 absl::Status anec::exporter::writeMilText(mlir::ModuleOp module, const std::string &dir,
                                           const MilTextOptions &options) {
   std::string tmp = dir + ".tmp";
-  llvm::sys::fs::remove_directories(tmp);
-  llvm::SmallString<256> weights(tmp);
-  llvm::sys::path::append(weights, "weights");
-  if (std::error_code ec = llvm::sys::fs::create_directories(weights))
-    return absl::InternalError(absl::StrCat(dir, ": cannot create: ", ec.message()));
-  llvm::SmallString<256> blobPath(weights);
-  llvm::sys::path::append(blobPath, "weight.bin");
-  auto blob = MilBlobWriter::create(blobPath.str().str());
-  if (!blob.ok())
-    return blob.status();
-  auto program = lowerToMilProgram(module, options.os, **blob);
-  if (!program.ok()) {
-    blob->reset();
-    llvm::sys::fs::remove_directories(tmp);
+  auto program = lowerIntoTemporary(module, options.os, tmp, "weights", dir);
+  if (!program.ok())
     return program.status();
-  }
-  if (absl::Status s = (*blob)->finish(); !s.ok())
-    return s;
   llvm::SmallString<256> milPath(tmp);
   llvm::sys::path::append(milPath, "model.mil");
   {

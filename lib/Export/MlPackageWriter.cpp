@@ -225,26 +225,11 @@ void anec::exporter::buildModelProto(const MilProgram &program, spec::Model &mod
 absl::Status anec::exporter::writeMlPackage(mlir::ModuleOp module, const std::string &path,
                                             const MlPackageOptions &options) {
   std::string tmp = path + ".tmp";
-  llvm::sys::fs::remove_directories(tmp);
-  llvm::SmallString<256> data(tmp), weights;
-  llvm::sys::path::append(data, "Data", "com.apple.CoreML");
-  weights = data;
-  llvm::sys::path::append(weights, "weights");
-  if (std::error_code ec = llvm::sys::fs::create_directories(weights))
-    return absl::InternalError(absl::StrCat(path, ": cannot create: ", ec.message()));
-  llvm::SmallString<256> blobPath(weights);
-  llvm::sys::path::append(blobPath, "weight.bin");
-  auto blob = MilBlobWriter::create(blobPath.str().str());
-  if (!blob.ok())
-    return blob.status();
-  auto program = lowerToMilProgram(module, options.os, **blob);
-  if (!program.ok()) {
-    blob->reset();
-    llvm::sys::fs::remove_directories(tmp);
+  auto program = lowerIntoTemporary(module, options.os, tmp, "Data/com.apple.CoreML/weights", path);
+  if (!program.ok())
     return program.status();
-  }
-  if (absl::Status s = (*blob)->finish(); !s.ok())
-    return s;
+  llvm::SmallString<256> data(tmp);
+  llvm::sys::path::append(data, "Data", "com.apple.CoreML");
 
   spec::Model model;
   buildModelProto(*program, model);

@@ -15,6 +15,8 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Verifier.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include "absl/container/flat_hash_map.h"
@@ -336,4 +338,20 @@ anec::import::importMilProgram(MLIRContext *ctx, const MilProgram &program,
           absl::StrCat(source, ": the program is not valid:", messages));
   }
   return module;
+}
+
+absl::StatusOr<OwningOpRef<ModuleOp>>
+anec::import::importWithWeightsBeside(MLIRContext *ctx, const MilProgram &program,
+                                      const std::string &modelPath) {
+  llvm::SmallString<256> weightPath(modelPath);
+  llvm::sys::path::remove_filename(weightPath);
+  llvm::sys::path::append(weightPath, "weights", "weight.bin");
+  std::optional<MilBlobReader> weights;
+  if (llvm::sys::fs::exists(weightPath)) {
+    auto r = MilBlobReader::open(weightPath.str().str());
+    if (!r.ok())
+      return r.status();
+    weights = std::move(*r);
+  }
+  return importMilProgram(ctx, program, weights ? &*weights : nullptr, modelPath);
 }

@@ -19,6 +19,13 @@ absl::StatusOr<mlir::OwningOpRef<mlir::ModuleOp>>
 importMilProgram(mlir::MLIRContext *ctx, const exporter::MilProgram &program,
                  const MilBlobReader *weights, const std::string &source);
 
+/// Raises `program`, read from the file `modelPath`, with the weights in
+/// `weights/weight.bin` beside that file (absent: a program without blob
+/// references).
+absl::StatusOr<mlir::OwningOpRef<mlir::ModuleOp>>
+importWithWeightsBeside(mlir::MLIRContext *ctx, const exporter::MilProgram &program,
+                        const std::string &modelPath);
+
 /// Reads MIL text (`model.mil` with `weights/weight.bin` beside it).
 absl::StatusOr<mlir::OwningOpRef<mlir::ModuleOp>>
 importMilText(mlir::MLIRContext *ctx, const std::string &dir);

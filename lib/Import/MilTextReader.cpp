@@ -564,15 +564,5 @@ anec::import::importMilText(mlir::MLIRContext *ctx, const std::string &dir) {
   auto program = parseMilText((*buffer)->getBuffer(), mp);
   if (!program.ok())
     return program.status();
-  llvm::SmallString<256> weightPath(milPath);
-  llvm::sys::path::remove_filename(weightPath);
-  llvm::sys::path::append(weightPath, "weights", "weight.bin");
-  std::optional<MilBlobReader> weights;
-  if (llvm::sys::fs::exists(weightPath)) {
-    auto r = MilBlobReader::open(weightPath.str().str());
-    if (!r.ok())
-      return r.status();
-    weights = std::move(*r);
-  }
-  return importMilProgram(ctx, *program, weights ? &*weights : nullptr, mp);
+  return importWithWeightsBeside(ctx, *program, mp);
 }

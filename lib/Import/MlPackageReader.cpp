@@ -310,16 +310,5 @@ anec::import::importMlPackage(mlir::MLIRContext *ctx, const std::string &path) {
   if (!program.ok())
     return program.status();
 
-  // Weights beside the model (a weights-only program may have none).
-  llvm::SmallString<256> weightPath(modelPath);
-  llvm::sys::path::remove_filename(weightPath);
-  llvm::sys::path::append(weightPath, "weights", "weight.bin");
-  std::optional<MilBlobReader> weights;
-  if (llvm::sys::fs::exists(weightPath)) {
-    auto r = MilBlobReader::open(weightPath.str().str());
-    if (!r.ok())
-      return r.status();
-    weights = std::move(*r);
-  }
-  return importMilProgram(ctx, *program, weights ? &*weights : nullptr, mp);
+  return importWithWeightsBeside(ctx, *program, mp);
 }

@@ -136,6 +136,20 @@ struct Call {
   std::vector<std::string> files;
 };
 
+/// Prints a comparison line with "ok" or the tolerances it broke; true
+/// when it broke any.
+bool printVerdict(const std::string &line, const std::vector<std::string> &broken) {
+  if (broken.empty()) {
+    fmt::print("{} ok\n", line);
+    return false;
+  }
+  std::string why;
+  for (const std::string &b : broken)
+    why += (why.empty() ? "" : ", ") + b;
+  fmt::print("{} EXCEEDED ({})\n", line, why);
+  return true;
+}
+
 /// Concatenates tensors along their last axis.
 Tensor concatLast(const std::vector<Tensor> &parts) {
   Tensor out = parts.front();
@@ -562,15 +576,7 @@ int main(int argc, char **argv) {
         klSum += c.kl * c.rows;
         rows += c.rows;
       }
-      if (broken.empty()) {
-        fmt::print("{} ok\n", line);
-      } else {
-        exceeded = true;
-        std::string why;
-        for (auto &b : broken)
-          why += (why.empty() ? "" : ", ") + b;
-        fmt::print("{} EXCEEDED ({})\n", line, why);
-      }
+      exceeded |= printVerdict(line, broken);
     }
   }
   for (auto &[k, v] : overall) {
@@ -583,15 +589,7 @@ int main(int argc, char **argv) {
       broken.push_back(fmt::format("kl > {}", maxKl.getValue()));
     std::string line = fmt::format("overall compare {}: top1 {:.2f}% kl {:.3g} over {} rows", k,
                                    100 * top1, kl, rows);
-    if (broken.empty()) {
-      fmt::print("{} ok\n", line);
-    } else {
-      exceeded = true;
-      std::string why;
-      for (auto &b : broken)
-        why += (why.empty() ? "" : ", ") + b;
-      fmt::print("{} EXCEEDED ({})\n", line, why);
-    }
+    exceeded |= printVerdict(line, broken);
   }
   if (profile) {
     std::vector<std::pair<std::string, std::pair<double, int64_t>>> rows(

@@ -82,6 +82,31 @@ static int fail(const std::string &message) {
   return 1;
 }
 
+/// Writes `module` to -o (text with locations, or bytecode), through a
+/// temporary file renamed into place.
+static int writeModule(ModuleOp module) {
+  std::string tmp = output == "-" ? "-" : output + ".tmp";
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(tmp, ec);
+    if (ec)
+      return fail(fmt::format("{}: cannot write: {}", output.getValue(), ec.message()));
+    if (emitBytecode) {
+      if (failed(writeBytecodeToFile(module, os)))
+        return fail("cannot write bytecode");
+    } else {
+      // Locations carry the checkpoint's tensor names into every later
+      // report and export, so they are always printed.
+      module->print(os, OpPrintingFlags().enableDebugInfo());
+    }
+    if (os.has_error())
+      return fail(fmt::format("{}: write failed", output.getValue()));
+  }
+  if (tmp != "-" && std::rename(tmp.c_str(), output.c_str()) != 0)
+    return fail(fmt::format("{}: cannot rename into place", output.getValue()));
+  return 0;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   registerAsmPrinterCLOptions();
@@ -116,49 +141,21 @@ int main(int argc, char **argv) {
     OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(input, &ctx);
     if (!module)
       return fail(fmt::format("cannot load '{}'", input));
-    anec::exporter::TargetOS os = anec::exporter::TargetOS::iOS18;
-    if (targetOs == "ios16")
-      os = anec::exporter::TargetOS::iOS16;
-    else if (targetOs == "ios17")
-      os = anec::exporter::TargetOS::iOS17;
-    else if (targetOs != "ios18")
+    std::optional<anec::exporter::TargetOS> parsed = anec::exporter::parseTargetOS(targetOs);
+    if (!parsed)
       return fail(fmt::format("--os must be ios16, ios17 or ios18, got '{}'", targetOs.getValue()));
+    anec::exporter::TargetOS os = *parsed;
     if (output == "-")
       return fail("exports need -o");
     auto write = [&](mlir::ModuleOp m, const std::string &path) {
       return toMilText.empty() ? anec::exporter::writeMlPackage(m, path, {os})
                                : anec::exporter::writeMilText(m, path, {os});
     };
-    auto chunks = anec::exporter::splitIntoChunks(*module, maxFileSize);
-    if (!chunks.ok())
-      return fail(std::string(chunks.status().message()));
-    if (chunks->size() == 1) {
-      if (absl::Status s = write(*module, output); !s.ok())
-        return fail(std::string(s.message()));
-      return 0;
-    }
-    // Several chunks: X_1.mlpackage, X_2.mlpackage, ... and X.chunks.json.
-    llvm::StringRef out(output);
-    llvm::StringRef ext = llvm::sys::path::extension(out);
-    std::string stem = out.drop_back(ext.size()).str();
-    std::vector<std::string> names;
-    for (size_t k = 0; k < chunks->size(); ++k) {
-      std::string path = fmt::format("{}_{}{}", stem, k + 1, ext.str());
-      if (absl::Status s = write(*(*chunks)[k].module, path); !s.ok())
-        return fail(fmt::format("chunk {}: {}", k + 1, std::string(s.message())));
-      names.push_back(llvm::sys::path::filename(path).str());
-    }
-    std::string manifest = stem + ".chunks.json";
-    {
-      std::ofstream f(manifest + ".tmp", std::ios::trunc);
-      f << anec::exporter::chunkManifest(*chunks, names);
-      if (!f)
-        return fail(fmt::format("{}: cannot write", manifest));
-    }
-    if (std::rename((manifest + ".tmp").c_str(), manifest.c_str()) != 0)
-      return fail(fmt::format("{}: cannot rename into place", manifest));
-    if (!quiet)
-      fmt::print(stderr, "wrote {} chunks and {}\n", chunks->size(), manifest);
+    auto written = anec::exporter::writeChunked(*module, output, maxFileSize, write);
+    if (!written.ok())
+      return fail(std::string(written.status().message()));
+    if (!quiet && written->size() > 1)
+      fmt::print(stderr, "wrote {} chunks and {}\n", written->size() - 1, written->back());
     return 0;
   }
   if (!importMilTextPath.empty() || !importMlPackagePath.empty()) {
@@ -170,22 +167,7 @@ int main(int argc, char **argv) {
                       : anec::import::importMilText(&ctx, importMilTextPath);
     if (!module.ok())
       return fail(std::string(module.status().message()));
-    std::string tmp = output == "-" ? "-" : output + ".tmp";
-    {
-      std::error_code ec;
-      llvm::raw_fd_ostream os(tmp, ec);
-      if (ec)
-        return fail(fmt::format("{}: cannot write: {}", output.getValue(), ec.message()));
-      if (emitBytecode) {
-        if (failed(writeBytecodeToFile(**module, os)))
-          return fail("cannot write bytecode");
-      } else {
-        (*module)->print(os, OpPrintingFlags().enableDebugInfo());
-      }
-    }
-    if (tmp != "-" && std::rename(tmp.c_str(), output.c_str()) != 0)
-      return fail(fmt::format("{}: cannot rename into place", output.getValue()));
-    return 0;
+    return writeModule(**module);
   }
   if (importHf.empty() && importGguf.empty())
     return fail("nothing to do: give --import-hf DIR, --mil-to-mil-text FILE or --make-tiny-model DIR");
@@ -215,25 +197,5 @@ int main(int argc, char **argv) {
                report.fp16Overflows, report.fp16Underflows);
   }
 
-  // Written to a temporary path and renamed into place.
-  std::string tmp = output == "-" ? "-" : output + ".tmp";
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(tmp, ec);
-    if (ec)
-      return fail(fmt::format("{}: cannot write: {}", output.getValue(), ec.message()));
-    if (emitBytecode) {
-      if (failed(writeBytecodeToFile(**module, os)))
-        return fail("cannot write bytecode");
-    } else {
-      // Locations carry the checkpoint's tensor names into every later
-      // report and export, so they are always printed.
-      (*module)->print(os, OpPrintingFlags().enableDebugInfo());
-    }
-    if (os.has_error())
-      return fail(fmt::format("{}: write failed", output.getValue()));
-  }
-  if (tmp != "-" && std::rename(tmp.c_str(), output.c_str()) != 0)
-    return fail(fmt::format("{}: cannot rename into place", output.getValue()));
-  return 0;
+  return writeModule(**module);
 }

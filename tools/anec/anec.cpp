@@ -218,13 +218,10 @@ int inspect() {
 int compile() {
   if (output.empty())
     return fail("compile needs -o OUTPUT");
-  anec::exporter::TargetOS os = anec::exporter::TargetOS::iOS18;
-  if (targetOs == "ios16")
-    os = anec::exporter::TargetOS::iOS16;
-  else if (targetOs == "ios17")
-    os = anec::exporter::TargetOS::iOS17;
-  else if (targetOs != "ios18")
+  std::optional<anec::exporter::TargetOS> parsed = anec::exporter::parseTargetOS(targetOs);
+  if (!parsed)
     return fail(fmt::format("--os must be ios16, ios17 or ios18, got '{}'", targetOs.getValue()));
+  anec::exporter::TargetOS os = *parsed;
   if (format != "mlpackage" && format != "mil")
     return fail(fmt::format("--format must be mlpackage or mil, got '{}'", format.getValue()));
 
@@ -251,34 +248,14 @@ int compile() {
     return fail("the pass pipeline failed");
   timer.done("pipeline");
 
-  auto chunks = anec::exporter::splitIntoChunks(**module, maxFileSize);
-  if (!chunks.ok())
-    return fail(std::string(chunks.status().message()));
-  std::vector<std::string> written;
   auto write = [&](ModuleOp m, const std::string &path) {
-    written.push_back(path);
     return format == "mil" ? anec::exporter::writeMilText(m, path, {os})
                            : anec::exporter::writeMlPackage(m, path, {os});
   };
-  if (chunks->size() == 1) {
-    if (absl::Status s = write(**module, output); !s.ok())
-      return fail(std::string(s.message()));
-  } else {
-    llvm::StringRef out(output);
-    llvm::StringRef ext = llvm::sys::path::extension(out);
-    std::string stem = out.drop_back(ext.size()).str();
-    std::vector<std::string> names;
-    for (size_t k = 0; k < chunks->size(); ++k) {
-      std::string path = fmt::format("{}_{}{}", stem, k + 1, ext.str());
-      if (absl::Status s = write(*(*chunks)[k].module, path); !s.ok())
-        return fail(fmt::format("chunk {}: {}", k + 1, std::string(s.message())));
-      names.push_back(llvm::sys::path::filename(path).str());
-    }
-    std::string manifest = stem + ".chunks.json";
-    std::ofstream f(manifest, std::ios::trunc);
-    f << anec::exporter::chunkManifest(*chunks, names);
-    written.push_back(manifest);
-  }
+  auto writtenOr = anec::exporter::writeChunked(**module, output, maxFileSize, write);
+  if (!writtenOr.ok())
+    return fail(std::string(writtenOr.status().message()));
+  std::vector<std::string> written = std::move(*writtenOr);
   timer.done("export");
 
   if (!quiet) {
