@@ -149,6 +149,42 @@ private:
     tok = lexer.next();
     return s;
   }
+  /// Parses comma-separated `item`s up to and including `close`.
+  absl::Status list(const char *close, llvm::function_ref<absl::Status()> item) {
+    while (!is(close)) {
+      if (tok.kind == Token::End)
+        return error(absl::StrCat("unexpected end of file, expected '", close, "'"));
+      if (absl::Status s = item(); !s.ok())
+        return s;
+      if (is(","))
+        tok = lexer.next();
+      else if (!is(close))
+        return error(absl::StrCat("expected ',' or '", close, "'"));
+    }
+    tok = lexer.next();
+    return absl::OkStatus();
+  }
+  /// `type name`, appended to `out`.
+  absl::Status typedName(std::vector<std::pair<std::string, MilType>> &out) {
+    auto t = type();
+    if (!t.ok())
+      return t.status();
+    auto n = ident();
+    if (!n.ok())
+      return n.status();
+    out.push_back({*n, *t});
+    return absl::OkStatus();
+  }
+  /// Identifiers up to and including `close`.
+  absl::Status identifiers(const char *close, std::vector<std::string> &out) {
+    return list(close, [&]() -> absl::Status {
+      auto n = ident();
+      if (!n.ok())
+        return n.status();
+      out.push_back(*n);
+      return absl::OkStatus();
+    });
+  }
   /// Skips a balanced bracketed group starting at the current token.
   absl::Status skipGroup() {
     int depth = 0;
@@ -166,12 +202,11 @@ private:
   absl::StatusOr<MilType> type();
   absl::StatusOr<MilValue> literal();
   absl::StatusOr<MilFunction> function(TargetOS os);
-  absl::Status scalars(MilValue &v, bool list);
+  absl::Status scalars(MilValue &v, bool isList);
 
   Lexer lexer;
   Token tok;
   std::string path;
-  int depth = 0;
 };
 
 absl::StatusOr<MilType> Parser::type() {
@@ -228,7 +263,7 @@ absl::StatusOr<MilType> Parser::type() {
   return t;
 }
 
-absl::Status Parser::scalars(MilValue &v, bool list) {
+absl::Status Parser::scalars(MilValue &v, bool isList) {
   bool isFloat = v.type.dtype.rfind("fp", 0) == 0;
   bool isBool = v.type.dtype == "bool";
   bool isString = v.type.dtype == "string";
@@ -268,20 +303,11 @@ absl::Status Parser::scalars(MilValue &v, bool list) {
     tok = lexer.next();
     return absl::OkStatus();
   };
-  if (!list)
+  if (!isList)
     return one();
   if (absl::Status s = expect("["); !s.ok())
     return s;
-  while (!is("]")) {
-    if (absl::Status s = one(); !s.ok())
-      return s;
-    if (is(","))
-      tok = lexer.next();
-    else if (!is("]"))
-      return error("expected ',' or ']'");
-  }
-  tok = lexer.next();
-  return absl::OkStatus();
+  return list("]", one);
 }
 
 absl::StatusOr<MilValue> Parser::literal() {
@@ -324,8 +350,7 @@ absl::StatusOr<MilValue> Parser::literal() {
       return error(absl::StrCat("BLOBFILE must name ", kWeightPath, " and an offset"));
     v.kind = MilValue::Blob;
   } else {
-    bool list = !v.type.shape.empty();
-    if (absl::Status s = scalars(v, list); !s.ok())
+    if (absl::Status s = scalars(v, /*isList=*/!v.type.shape.empty()); !s.ok())
       return s;
   }
   if (absl::Status s = expect(")"); !s.ok())
@@ -351,20 +376,8 @@ absl::StatusOr<MilFunction> Parser::function(TargetOS os) {
     return s;
   if (absl::Status s = expect("("); !s.ok())
     return s;
-  while (!is(")")) {
-    auto t = type();
-    if (!t.ok())
-      return t.status();
-    auto n = ident();
-    if (!n.ok())
-      return n.status();
-    fn.inputs.push_back({*n, *t});
-    if (is(","))
-      tok = lexer.next();
-    else if (!is(")"))
-      return error("expected ',' or ')'");
-  }
-  tok = lexer.next();
+  if (absl::Status s = list(")", [&] { return typedName(fn.inputs); }); !s.ok())
+    return s;
   if (absl::Status s = expect("{"); !s.ok())
     return s;
   while (!is("}")) {
@@ -372,25 +385,11 @@ absl::StatusOr<MilFunction> Parser::function(TargetOS os) {
       return error("unexpected end of file in a function");
     MilOperation op;
     // Results: `type name` or `(type a, type b)`.
-    auto result = [&]() -> absl::Status {
-      auto t = type();
-      if (!t.ok())
-        return t.status();
-      auto n = ident();
-      if (!n.ok())
-        return n.status();
-      op.outputs.push_back({*n, *t});
-      return absl::OkStatus();
-    };
+    auto result = [&] { return typedName(op.outputs); };
     if (is("(")) {
       tok = lexer.next();
-      while (!is(")")) {
-        if (absl::Status s = result(); !s.ok())
-          return s;
-        if (is(","))
-          tok = lexer.next();
-      }
-      tok = lexer.next();
+      if (absl::Status s = list(")", result); !s.ok())
+        return s;
     } else if (absl::Status s = result(); !s.ok()) {
       return s;
     }
@@ -411,15 +410,8 @@ absl::StatusOr<MilFunction> Parser::function(TargetOS os) {
       std::vector<std::string> names;
       if (is("(")) {
         tok = lexer.next();
-        while (!is(")")) {
-          auto n = ident();
-          if (!n.ok())
-            return n.status();
-          names.push_back(*n);
-          if (is(","))
-            tok = lexer.next();
-        }
-        tok = lexer.next();
+        if (absl::Status s = identifiers(")", names); !s.ok())
+          return s;
       } else {
         auto n = ident();
         if (!n.ok())
@@ -488,17 +480,8 @@ absl::StatusOr<MilFunction> Parser::function(TargetOS os) {
     return s;
   if (absl::Status s = expect("("); !s.ok())
     return s;
-  while (!is(")")) {
-    auto n = ident();
-    if (!n.ok())
-      return n.status();
-    fn.outputs.push_back(*n);
-    if (is(","))
-      tok = lexer.next();
-    else if (!is(")"))
-      return error("expected ',' or ')'");
-  }
-  tok = lexer.next();
+  if (absl::Status s = identifiers(")", fn.outputs); !s.ok())
+    return s;
   if (absl::Status s = expect(";"); !s.ok())
     return s;
   (void)os;
