@@ -8,7 +8,7 @@ from lit.llvm import llvm_config
 config.name = "anec"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
-config.excludes = ["inputs", "unit", "CMakeLists.txt", "README.md", "check_ops.py", "check_kv_cache.py", "reference_llama.py", "make_checkpoint.py", "make_bad_checkpoints.py", "make_gguf.py", "check_milblob.py", "make_bad_packages.py", "check_subbyte.py"]
+config.excludes = ["inputs", "unit", "regressions", "CMakeLists.txt", "README.md", "check_ops.py", "check_kv_cache.py", "reference_llama.py", "make_checkpoint.py", "make_bad_checkpoints.py", "make_gguf.py", "check_milblob.py", "make_bad_packages.py", "check_subbyte.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.anec_obj_root, "test")
 
@@ -17,9 +17,10 @@ config.substitutions.append(
     ("%FileCheck", os.path.join(config.llvm_tools_dir, "FileCheck") + " -enable-var-scope"))
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%anec_src", config.anec_src_root))
+config.substitutions.append(("%anec_obj", config.anec_obj_root))
 
 llvm_config.with_environment("PATH", config.anec_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.use_default_substitutions()
 tool_dirs = [config.anec_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["anec", "anec-opt", "anec-run", "anec-translate", "FileCheck", "not", "count"], tool_dirs)
+llvm_config.add_tool_substitutions(["anec", "anec-opt", "anec-run", "anec-translate", "anec-fuzz-replay", "FileCheck", "not", "count"], tool_dirs)

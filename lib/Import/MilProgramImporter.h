@@ -34,6 +34,10 @@ importMilText(mlir::MLIRContext *ctx, const std::string &dir);
 absl::StatusOr<mlir::OwningOpRef<mlir::ModuleOp>>
 importMlPackage(mlir::MLIRContext *ctx, const std::string &path);
 
+/// Reads the ML Program of a serialized Core ML Model protobuf.
+absl::StatusOr<exporter::MilProgram> readModelProgram(llvm::StringRef bytes,
+                                                      const std::string &path);
+
 /// Parses MIL text into a program; `path` names the file in errors.
 absl::StatusOr<exporter::MilProgram> parseMilText(llvm::StringRef text,
                                                   const std::string &path);

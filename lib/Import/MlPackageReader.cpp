@@ -257,6 +257,16 @@ absl::StatusOr<MilProgram> readProgram(const spec::Model &model, const std::stri
 
 } // namespace
 
+absl::StatusOr<MilProgram> anec::import::readModelProgram(llvm::StringRef bytes,
+                                                          const std::string &path) {
+  if (bytes.size() > (uint64_t(1) << 31) - 1)
+    return bad(path, "larger than a protobuf message can be");
+  spec::Model model;
+  if (!model.ParseFromArray(bytes.data(), (int)bytes.size()))
+    return bad(path, "does not parse as a Core ML Model protobuf");
+  return readProgram(model, path);
+}
+
 absl::StatusOr<mlir::OwningOpRef<mlir::ModuleOp>>
 anec::import::importMlPackage(mlir::MLIRContext *ctx, const std::string &path) {
   llvm::SmallString<256> manifestPath(path);
@@ -303,10 +313,7 @@ anec::import::importMlPackage(mlir::MLIRContext *ctx, const std::string &path) {
                                               /*RequiresNullTerminator=*/false);
   if (!modelBuf)
     return absl::NotFoundError(absl::StrCat(mp, ": cannot open"));
-  spec::Model model;
-  if (!model.ParseFromArray((*modelBuf)->getBufferStart(), (int)(*modelBuf)->getBufferSize()))
-    return bad(mp, "does not parse as a Core ML Model protobuf");
-  auto program = readProgram(model, mp);
+  auto program = readModelProgram((*modelBuf)->getBuffer(), mp);
   if (!program.ok())
     return program.status();
 

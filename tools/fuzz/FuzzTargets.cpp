@@ -1,0 +1,104 @@
+//===- FuzzTargets.cpp - one fuzz entry point per reader ------------------===//
+//
+// Every reader of outside input, as a libFuzzer target: safetensors,
+// config.json, GGUF, MIL text, the Core ML protobuf, the MILBlob weight
+// file, and the mil MLIR parser with the verifier. Built twice: with
+// -fsanitize=fuzzer for fuzzing (ANEC_FUZZ=ON, utils/fuzz.sh), and with a
+// replay main (ReplayMain.cpp) that the test suite runs over each corpus,
+// so a crash once found stays fixed.
+//
+//===----------------------------------------------------------------------===//
+#include "anec/Registration.h"
+#include "lib/Import/GgufImporter.h"
+#include "lib/Import/MilBlobReader.h"
+#include "lib/Import/MilProgramImporter.h"
+#include "lib/Import/ModelConfig.h"
+#include "lib/Import/SafeTensors.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/FileSystem.h"
+
+#include <cstdio>
+#include <string>
+#include <unistd.h>
+
+using namespace mlir;
+
+namespace {
+
+/// The input as a file (the file readers map their input).
+struct TempFile {
+  std::string path;
+  TempFile(const uint8_t *data, size_t size) {
+    char name[] = "/tmp/anec-fuzz-XXXXXX";
+    int fd = mkstemp(name);
+    path = name;
+    if (fd >= 0) {
+      size_t done = 0;
+      while (done < size) {
+        ssize_t n = write(fd, data + done, size - done);
+        if (n <= 0)
+          break;
+        done += n;
+      }
+      close(fd);
+    }
+  }
+  ~TempFile() { unlink(path.c_str()); }
+};
+
+MLIRContext &context() {
+  static MLIRContext *ctx = [] {
+    DialectRegistry registry;
+    anec::registerDialects(registry);
+    auto *c = new MLIRContext(registry);
+    c->loadAllAvailableDialects();
+    c->printOpOnDiagnostic(false);
+    // Parse errors are expected; keep them quiet.
+    c->getDiagEngine().registerHandler([](Diagnostic &) { return success(); });
+    return c;
+  }();
+  return *ctx;
+}
+
+} // namespace
+
+/// Feeds one input to the reader `target`; false for an unknown target.
+bool anecFuzzOne(const std::string &target, const uint8_t *data, size_t size) {
+  std::string text(reinterpret_cast<const char *>(data), size);
+  if (target == "safetensors") {
+    TempFile f(data, size);
+    (void)anec::import::readSafetensors(f.path);
+  } else if (target == "config") {
+    (void)anec::import::parseHfConfig(text, "config.json");
+  } else if (target == "gguf") {
+    TempFile f(data, size);
+    anec::import::ImportOptions options;
+    options.prefill = 2;
+    options.context = 4;
+    (void)anec::import::importGguf(&context(), f.path, options);
+  } else if (target == "mil-text") {
+    auto program = anec::import::parseMilText(text, "model.mil");
+    if (program.ok())
+      (void)anec::import::importMilProgram(&context(), *program, nullptr, "model.mil");
+  } else if (target == "mlmodel") {
+    auto program = anec::import::readModelProgram(text, "model.mlmodel");
+    if (program.ok())
+      (void)anec::import::importMilProgram(&context(), *program, nullptr, "model.mlmodel");
+  } else if (target == "milblob") {
+    TempFile f(data, size);
+    auto r = anec::import::MilBlobReader::open(f.path);
+    if (r.ok())
+      for (uint64_t offset = 64; offset < size && offset < 64 * 64; offset += 64)
+        (void)r->blob(offset, 1, 16, 16);
+  } else if (target == "mlir") {
+    OwningOpRef<ModuleOp> m = parseSourceString<ModuleOp>(text, &context());
+    if (m)
+      (void)verify(*m);
+  } else {
+    return false;
+  }
+  return true;
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Writes seed corpora for every fuzz target into OUT/<target>/: valid inputs
+# made by anec's own generators and exporters, and the hostile inputs of the
+# test suite's bad-input corpora. Usage: utils/make-fuzz-seeds.sh BUILD OUT
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bin="$1/bin"
+out="$2"
+py=/usr/bin/python3
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$out"/{safetensors,config,gguf,mil-text,mlmodel,milblob,mlir}
+
+# Checkpoints (small ones: a fuzzer wants small inputs).
+$py "$root/test/import/make_checkpoint.py" llama F16 "$tmp/ck" --dims=32,64,1,2,1,16,40
+cp "$tmp/ck/model.safetensors" "$out/safetensors/valid"
+"$bin/anec-translate" --quiet --make-tiny-model "$tmp/tiny"
+$py "$root/test/import/make_bad_checkpoints.py" "$tmp/tiny" "$tmp/bad"
+for d in "$tmp"/bad/*/; do
+  n=$(basename "$d")
+  [ -f "$d/model.safetensors" ] && head -c 65536 "$d/model.safetensors" > "$out/safetensors/$n"
+  cp "$d/config.json" "$out/config/$n"
+done
+for m in "$root"/../shared/models/*/config.json; do cp "$m" "$out/config/$(basename "$(dirname "$m")")"; done
+
+# GGUF.
+$py "$root/test/import/make_gguf.py" "$tmp/ck" "$out/gguf/valid" "$tmp/deq" 2>/dev/null || \
+  { $py "$root/test/import/make_checkpoint.py" llama F32 "$tmp/ck32" --dims=32,64,1,2,1,16,40;
+    $py "$root/test/import/make_gguf.py" "$tmp/ck32" "$out/gguf/valid" "$tmp/deq"; }
+$py "$root/test/import/make_checkpoint.py" llama F32 "$tmp/ck32" --dims=32,64,1,2,1,16,40
+for k in magic version counts string-length huge-dims type offset arch q8-rows truncated; do
+  $py "$root/test/import/make_gguf.py" "$tmp/ck32" "$out/gguf/$k" "$tmp/deq-$k" --corrupt=$k
+done
+
+# MIL text, protobuf and weight blobs of a small exported program.
+"$bin/anec-translate" --quiet --import-hf "$tmp/ck" --prefill=2 --context=4 -o "$tmp/m.mlir"
+"$bin/anec-opt" "$tmp/m.mlir" --anec-ane-pipeline --mlir-print-debuginfo -o "$tmp/m.ane.mlir"
+"$bin/anec-translate" --mil-to-mil-text "$tmp/m.ane.mlir" -o "$tmp/m.mil"
+"$bin/anec-translate" --mil-to-mlpackage "$tmp/m.ane.mlir" -o "$tmp/m.mlpackage"
+cp "$tmp/m.mil/model.mil" "$out/mil-text/valid"
+cp "$tmp/m.mlpackage/Data/com.apple.CoreML/model.mlmodel" "$out/mlmodel/valid"
+cp "$tmp/m.mil/weights/weight.bin" "$out/milblob/valid"
+head -c 1000 "$tmp/m.mil/weights/weight.bin" > "$out/milblob/truncated"
+printf 'garbage' > "$out/mlmodel/garbage"
+
+# The dialect's own lit inputs.
+for f in "$root"/test/dialects/mil/*.mlir "$root"/test/passes/*.mlir; do
+  cp "$f" "$out/mlir/$(basename "$f")"
+done
+# Committed regressions (inputs that once crashed or hung).
+cp -r "$root"/test/fuzz/regressions/. "$out/" 2>/dev/null || true
+echo "seeds in $out"
