@@ -108,9 +108,14 @@ absl::StatusOr<ElementsAttr> Raiser::elements(const MilValue &v, RankedTensorTyp
       return error(name, "refers to a weight file that is missing");
     auto it = blobAttrs.find(v.blobOffset);
     if (it != blobAttrs.end()) {
-      if (it->second.getType() != type)
+      if (it->second.getType() == type)
+        return ElementsAttr(it->second);
+      // One blob viewed with another shape (a weight and its 1x1-conv form):
+      // the same data, so the element count and type must agree.
+      auto seen = cast<RankedTensorType>(it->second.getType());
+      if (seen.getElementType() != element || seen.getNumElements() != n)
         return error(name, "shares a weight blob with a constant of another type");
-      return ElementsAttr(it->second);
+      return ElementsAttr(DenseResourceElementsAttr::get(type, it->second.getRawHandle()));
     }
     uint32_t code = exporter::milBlobDtype(element);
     if (!code)
