@@ -110,6 +110,34 @@ def ComputeInFp16 : Pass<"anec-compute-in-fp16", "mlir::func::FuncOp"> {
   ];
 }
 
+def QuantizeWeights : Pass<"anec-quantize-weights", "mlir::func::FuncOp"> {
+  let summary = "Linear 8-bit weights (constexpr_affine_dequantize)";
+  let description = [{
+    Replaces every fp16 weight of a conv or linear layer with at least
+    `weight-threshold` elements by constexpr_affine_dequantize over int8 or
+    uint8 data with an fp16 scale and a zero point, per tensor (the ANE's
+    native form) or per output channel. Modes as coremltools:
+    `linear_symmetric` and `linear` (affine). Weights whose location (the
+    checkpoint's tensor name) matches `exclude` are kept.
+  }];
+  let dependentDialects = ["::anec::mil::MilDialect"];
+  let options = [
+    Option<"mode", "mode", "std::string", /*default=*/"\"linear_symmetric\"",
+           "linear_symmetric or linear">,
+    Option<"granularity", "granularity", "std::string", /*default=*/"\"per_tensor\"",
+           "per_tensor or per_channel">,
+    Option<"dtype", "dtype", "std::string", /*default=*/"\"int8\"", "int8 or uint8">,
+    Option<"weightThreshold", "weight-threshold", "int64_t", /*default=*/"2048",
+           "Smallest weight (elements) to quantize">,
+    Option<"exclude", "exclude", "std::string", /*default=*/"\"\"",
+           "Regex on weight names to keep in fp16">,
+  ];
+  let statistics = [
+    Statistic<"numQuantized", "quantized", "Weights quantized">,
+    Statistic<"numBytesSaved", "bytes-saved", "Bytes saved">,
+  ];
+}
+
 def CheckAne : Pass<"anec-check-ane", "mlir::func::FuncOp"> {
   let summary = "Check that the program has the form the ANE runs";
   let description = [{

@@ -287,6 +287,10 @@ absl::StatusOr<MilFunction> Lowering::lower(func::FuncOp func) {
     Operation *op = &opRef;
     if (foldedConsts.contains(op))
       continue;
+    // Dead constants (left by rewrites) are not written.
+    if ((isa<ConstOp>(op) || (isa<CastOp>(op) && op->getOperand(0).getDefiningOp<ConstOp>())) &&
+        op->use_empty())
+      continue;
     if (isa<RmsNormOp>(op))
       return absl::FailedPreconditionError(
           "'mil.rms_norm' has no MIL form; run the ANE pipeline "

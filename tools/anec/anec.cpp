@@ -60,6 +60,9 @@ static cl::opt<uint64_t> maxFileSize("max-file-size",
 static cl::opt<std::string> pipeline("pipeline",
                                      cl::desc("Pass pipeline (textual form) instead of the default"),
                                      cl::init("anec-ane-pipeline"));
+static cl::opt<std::string> weights(
+    "weights", cl::desc("Weight format: fp16, int8 (per tensor, symmetric) or int8-per-channel"),
+    cl::init("fp16"));
 static cl::opt<bool> printPipeline("print-pipeline", cl::desc("Print the pass pipeline and exit"));
 static cl::opt<bool> quiet("quiet", cl::desc("Print nothing but errors"));
 
@@ -230,7 +233,16 @@ int compile() {
   MLIRContext ctx(registry);
   ctx.loadAllAvailableDialects();
   PassManager pm(&ctx);
-  if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
+  std::string passes = pipeline;
+  if (weights == "int8")
+    passes += ",func.func(anec-quantize-weights),canonicalize";
+  else if (weights == "int8-per-channel")
+    passes += ",func.func(anec-quantize-weights{granularity=per_channel}),canonicalize";
+  else if (weights != "fp16")
+    return fail(fmt::format("--weights must be fp16, int8 or int8-per-channel, got '{}' "
+                            "(palettization is not built yet)",
+                            weights.getValue()));
+  if (failed(parsePassPipeline(passes, pm, llvm::errs())))
     return fail(fmt::format("bad pipeline '{}'", pipeline.getValue()));
   if (printPipeline) {
     pm.printAsTextualPipeline(llvm::outs());
