@@ -64,6 +64,9 @@ public:
     auto it = attrs.find(name.str());
     if (it == attrs.end()) {
       count(*t);
+      if (nonFinite)
+        return absl::InvalidArgumentError(absl::StrCat(
+            t->path, ": tensor '", name.str(), "' holds ", nonFinite, " NaN or Inf values"));
       std::shared_ptr<llvm::MemoryBuffer> keepAlive = t->file;
       AsmResourceBlob blob = UnmanagedAsmResourceBlob::allocateWithAlign(
           t->data, element.getIntOrFloatBitWidth() / 8,
@@ -85,11 +88,16 @@ private:
     report.tensors++;
     report.parameters += t.numElements();
     report.weightBytes += t.data.size();
-    if (t.dtype == "F16")
-      return;
+    nonFinite = 0;
     const char *p = t.data.data();
     for (int64_t k = 0, n = t.numElements(); k < n; ++k) {
       float v;
+      if (t.dtype == "F16") {
+        _Float16 h;
+        memcpy(&h, p + 2 * k, 2);
+        nonFinite += !std::isfinite((float)h);
+        continue;
+      }
       if (t.dtype == "F32") {
         memcpy(&v, p + 4 * k, 4);
       } else {
@@ -98,7 +106,9 @@ private:
         memcpy(&v, &bits, 4);
       }
       float a = std::fabs(v);
-      if (std::isfinite(a) && a > 65504.0f)
+      if (!std::isfinite(a))
+        ++nonFinite;
+      else if (a > 65504.0f)
         report.fp16Overflows++;
       else if (a != 0 && a < 5.9604645e-8f)
         report.fp16Underflows++;
@@ -108,6 +118,7 @@ private:
   Checkpoint ckpt;
   std::string dir;
   ImportReport &report;
+  int64_t nonFinite = 0;
   absl::flat_hash_map<std::string, DenseResourceElementsAttr> attrs;
 };
 

@@ -60,6 +60,14 @@ folder("wrong-shape", edit(lambda h: h["model.norm.weight"].update(shape=[32], d
 dup = json.dumps(header)[:-1] + ', "' + a + '": ' + json.dumps(header[a]) + "}"
 folder("duplicate-name", pack(dup.encode()))
 folder("no-weights")
+# A NaN in the final norm's weight (BF16 0x7FC0).
+nan = bytearray(data)
+off = header["model.norm.weight"]["data_offsets"][0]
+nan[off:off + 2] = b"\xc0\x7f"
+folder("nan-weight", pack(header, bytes(nan)))
+# A zero-size tensor where the config implies a vector.
+folder("zero-size", edit(lambda h: h["model.norm.weight"].update(
+    shape=[0], data_offsets=[h["model.norm.weight"]["data_offsets"][0]] * 2)))
 folder("unknown-arch", raw, config.replace("LlamaForCausalLM", "MambaForCausalLM"))
 folder("unknown-key", raw, config.replace('"model_type"', '"attn_temperature": 2.0, "model_type"'))
 folder("bad-rope", raw, config.replace('"rope_type": "llama3"', '"rope_type": "yarn"'))

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds anec with AddressSanitizer and UndefinedBehaviorSanitizer (clang)
+# in build-asan/ and runs the whole test suite there, leaks included.
+# Usage: utils/sanitize.sh
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+"$root/utils/setup.sh" --no-build
+dpkg-query -W -f='${Status}' libclang-rt-19-dev 2>/dev/null | grep -q "install ok installed" || \
+  apt-get install -y -qq libclang-rt-19-dev
+build="$root/build-asan"
+flags="-fsanitize=address,undefined -fno-omit-frame-pointer -O1 -g"
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 \
+  -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
+  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
+  -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-19/build/utils/lit/lit.py > /dev/null
+cmake --build "$build" -j"$(nproc)"
+cd "$build"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --output-on-failure -j"$(nproc)"
