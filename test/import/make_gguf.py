@@ -139,6 +139,9 @@ for hfname, w in W.items():
         ww = permute(w, NH)
     elif hfname.endswith("k_proj.weight"):
         ww = permute(w, KV)
+    if corrupt == "nan" and name == "output_norm.weight":
+        ww = ww.copy()
+        ww[3] = np.nan
     data, dq = encode(ww, kind)
     if hfname.endswith("q_proj.weight"):
         dq = unpermute(dq, NH)
