@@ -30,8 +30,8 @@ for t in "${targets[@]}"; do
   log="$build/fuzz-$t.log"
   "$build/bin/anec-fuzz-$t" "$build/corpus/$t" "$build/seeds/$t" -max_total_time="$seconds" \
     -rss_limit_mb=4096 -max_len=262144 -artifact_prefix="$build/crashes/$t/" > "$log" 2>&1 || true
-  execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | grep -o '[0-9]*$' || true)
-  [ -n "$execs" ] || execs=$(grep -o '#[0-9]*' "$log" | tail -1 | tr -d '#')
+  execs=$(grep -o 'Done [0-9]* runs' "$log" | grep -o '[0-9]*' || true)
+  [ -n "$execs" ] || execs=$(grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#')
   crashes=$(ls "$build/crashes/$t" | wc -l)
   printf '%-12s %12s %10s %s\n' "$t" "${execs:-?}" "$seconds" "$crashes"
 done

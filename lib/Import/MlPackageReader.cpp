@@ -10,6 +10,7 @@
 #include "lib/Import/SafeTensors.h"
 
 #include "CoreML.pb.h"
+#include <google/protobuf/stubs/logging.h>
 #include "MIL.pb.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -261,6 +262,10 @@ absl::StatusOr<MilProgram> anec::import::readModelProgram(llvm::StringRef bytes,
                                                           const std::string &path) {
   if (bytes.size() > (uint64_t(1) << 31) - 1)
     return bad(path, "larger than a protobuf message can be");
+  // A hostile file's problems are reported as anec's error, not as
+  // protobuf's log lines (e.g. invalid UTF-8 in a string field).
+  static bool silenced = (google::protobuf::SetLogHandler(nullptr), true);
+  (void)silenced;
   spec::Model model;
   if (!model.ParseFromArray(bytes.data(), (int)bytes.size()))
     return bad(path, "does not parse as a Core ML Model protobuf");
