@@ -138,6 +138,35 @@ def QuantizeWeights : Pass<"anec-quantize-weights", "mlir::func::FuncOp"> {
   ];
 }
 
+def PalettizeWeights : Pass<"anec-palettize-weights", "mlir::func::FuncOp"> {
+  let summary = "Weights as look-up tables (constexpr_lut_to_dense)";
+  let description = [{
+    Replaces every fp16 weight of a conv or linear layer with at least
+    `weight-threshold` elements by nbits-wide indices into fp16 LUTs: one
+    per tensor (iOS16 form) or one per group of `group-size` output channels
+    (iOS18 form). `kmeans` LUTs are the globally optimal 1-D k-means of the
+    weights' fp16 values (dynamic programming over their histogram);
+    `uniform` LUTs are evenly spaced. Weights whose location matches
+    `exclude` are kept.
+  }];
+  let dependentDialects = ["::anec::mil::MilDialect"];
+  let options = [
+    Option<"nbits", "nbits", "int64_t", /*default=*/"4", "Bits per index: 1, 2, 3, 4, 6 or 8">,
+    Option<"mode", "mode", "std::string", /*default=*/"\"kmeans\"", "kmeans or uniform">,
+    Option<"granularity", "granularity", "std::string", /*default=*/"\"per_tensor\"",
+           "per_tensor or per_grouped_channel">,
+    Option<"groupSize", "group-size", "int64_t", /*default=*/"32",
+           "Output channels per LUT (per_grouped_channel)">,
+    Option<"weightThreshold", "weight-threshold", "int64_t", /*default=*/"2048",
+           "Smallest weight (elements) to palettize">,
+    Option<"exclude", "exclude", "std::string", /*default=*/"\"\"",
+           "Regex on weight names to keep in fp16">,
+  ];
+  let statistics = [
+    Statistic<"numPalettized", "palettized", "Weights palettized">,
+  ];
+}
+
 def CheckAne : Pass<"anec-check-ane", "mlir::func::FuncOp"> {
   let summary = "Check that the program has the form the ANE runs";
   let description = [{

@@ -148,7 +148,7 @@ private:
   absl::flat_hash_set<std::string> used;
   absl::flat_hash_map<const void *, std::string> names;
   // Consts inlined into iOS16 constexpr ops, by name.
-  absl::flat_hash_map<std::string, MilValue> inlinedValues;
+  absl::flat_hash_map<const void *, MilValue> inlinedValues;
   // Shared across functions: a weight is written to the blob once.
   absl::flat_hash_map<std::pair<WeightIdentity, const void *>, uint64_t> blobOffsets;
 };
@@ -328,8 +328,9 @@ absl::StatusOr<MilFunction> Lowering::lower(func::FuncOp func) {
                        return u->getName().stripDialect().starts_with("constexpr_");
                      });
       if (inlined) {
+        used.insert(result);
         names[op->getResult(0).getAsOpaquePointer()] = result;
-        inlinedValues[result] = std::move(*value);
+        inlinedValues[op->getResult(0).getAsOpaquePointer()] = std::move(*value);
         continue;
       }
       names[op->getResult(0).getAsOpaquePointer()] = addConst(result, std::move(*value));
@@ -362,7 +363,7 @@ absl::StatusOr<MilFunction> Lowering::lower(func::FuncOp func) {
       // Optional operands are absent at the end of the list.
       for (auto [i, v] : llvm::enumerate(op->getOperands())) {
         std::string param = i < paramNames.size() ? paramNames[i] : absl::StrCat("arg", i);
-        auto inl = inlinedValues.find(nameFor(v));
+        auto inl = inlinedValues.find(v.getAsOpaquePointer());
         if (inl != inlinedValues.end())
           m.literalParams.push_back({param, inl->second});
         else

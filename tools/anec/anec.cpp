@@ -61,7 +61,9 @@ static cl::opt<std::string> pipeline("pipeline",
                                      cl::desc("Pass pipeline (textual form) instead of the default"),
                                      cl::init("anec-ane-pipeline"));
 static cl::opt<std::string> weights(
-    "weights", cl::desc("Weight format: fp16, int8 (per tensor, symmetric) or int8-per-channel"),
+    "weights",
+    cl::desc("Weight format: fp16, int8 (per tensor, symmetric), int8-per-channel, or lutN "
+             "(N = 1, 2, 3, 4, 6, 8: k-means palettization, per 32-channel group on iOS18)"),
     cl::init("fp16"));
 static cl::opt<bool> printPipeline("print-pipeline", cl::desc("Print the pass pipeline and exit"));
 static cl::opt<bool> quiet("quiet", cl::desc("Print nothing but errors"));
@@ -238,9 +240,18 @@ int compile() {
     passes += ",func.func(anec-quantize-weights),canonicalize";
   else if (weights == "int8-per-channel")
     passes += ",func.func(anec-quantize-weights{granularity=per_channel}),canonicalize";
-  else if (weights != "fp16")
-    return fail(fmt::format("--weights must be fp16, int8 or int8-per-channel, got '{}' "
-                            "(palettization is not built yet)",
+  else if (llvm::StringRef(weights).starts_with("lut") &&
+           llvm::is_contained({"lut1", "lut2", "lut3", "lut4", "lut6", "lut8"},
+                              weights.getValue())) {
+    // Per-grouped-channel LUTs (32 channels) need iOS18; before, one per tensor.
+    std::string nbits = weights.substr(3);
+    passes += targetOs == "ios18"
+                  ? ",func.func(anec-palettize-weights{nbits=" + nbits +
+                        " granularity=per_grouped_channel group-size=32}),canonicalize"
+                  : ",func.func(anec-palettize-weights{nbits=" + nbits + "}),canonicalize";
+  } else if (weights != "fp16")
+    return fail(fmt::format("--weights must be fp16, int8, int8-per-channel or lut1/2/3/4/6/8, "
+                            "got '{}'",
                             weights.getValue()));
   if (failed(parsePassPipeline(passes, pm, llvm::errs())))
     return fail(fmt::format("bad pipeline '{}'", pipeline.getValue()));

@@ -1,0 +1,113 @@
+//===- KMeans1D.cpp - globally optimal 1-D k-means over weighted values ---===//
+//
+// fp16 weights take at most 65536 distinct values, so clustering the
+// weighted histogram of distinct values by dynamic programming gives the
+// globally optimal 1-D k-means (the O(kn)-family of Wu 1991 and Grønlund et
+// al. 2017; here the simpler divide-and-conquer layer, O(kn log n)).
+// Clusters in 1-D optimal k-means are contiguous in sorted order, and the
+// optimal split points are monotone in the prefix length.
+//
+//===----------------------------------------------------------------------===//
+#include "lib/Compression/KMeans1D.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+using namespace anec::compression;
+
+namespace {
+
+struct Prefix {
+  std::vector<double> w, wx, wxx;
+  explicit Prefix(const std::vector<double> &x, const std::vector<double> &weights)
+      : w(x.size() + 1, 0), wx(x.size() + 1, 0), wxx(x.size() + 1, 0) {
+    for (size_t i = 0; i < x.size(); ++i) {
+      w[i + 1] = w[i] + weights[i];
+      wx[i + 1] = wx[i] + weights[i] * x[i];
+      wxx[i + 1] = wxx[i] + weights[i] * x[i] * x[i];
+    }
+  }
+  /// Weighted SSE of values [a, b) around their weighted mean.
+  double cost(size_t a, size_t b) const {
+    double sw = w[b] - w[a];
+    if (sw <= 0)
+      return 0;
+    double sx = wx[b] - wx[a];
+    return std::max(0.0, (wxx[b] - wxx[a]) - sx * sx / sw);
+  }
+  double mean(size_t a, size_t b) const {
+    double sw = w[b] - w[a];
+    return sw > 0 ? (wx[b] - wx[a]) / sw : 0;
+  }
+};
+
+} // namespace
+
+std::vector<double> anec::compression::optimalKMeans1D(const std::vector<double> &x,
+                                                       const std::vector<double> &w, int k) {
+  size_t n = x.size();
+  if (n == 0)
+    return {};
+  if ((size_t)k >= n)
+    return x;
+  Prefix p(x, w);
+  const double inf = std::numeric_limits<double>::infinity();
+  // prev[i]: best cost of the first i values in (layer) clusters.
+  std::vector<double> prev(n + 1, inf), cur(n + 1, inf);
+  std::vector<std::vector<uint32_t>> split(k, std::vector<uint32_t>(n + 1, 0));
+  for (size_t i = 1; i <= n; ++i)
+    prev[i] = p.cost(0, i);
+  prev[0] = 0;
+  for (int layer = 1; layer < k; ++layer) {
+    std::vector<uint32_t> &arg = split[layer];
+    // cur[i] = min_{j < i} prev[j] + cost(j, i), with argmin monotone in i.
+    auto solve = [&](auto &&self, size_t lo, size_t hi, size_t optLo, size_t optHi) -> void {
+      if (lo > hi)
+        return;
+      size_t mid = (lo + hi) / 2;
+      double best = inf;
+      size_t bestJ = optLo;
+      for (size_t j = optLo; j <= std::min(mid - 1, optHi); ++j) {
+        double c = prev[j] + p.cost(j, mid);
+        if (c < best) {
+          best = c;
+          bestJ = j;
+        }
+      }
+      cur[mid] = best;
+      arg[mid] = (uint32_t)bestJ;
+      if (mid > lo)
+        self(self, lo, mid - 1, optLo, bestJ);
+      self(self, mid + 1, hi, bestJ, optHi);
+    };
+    cur.assign(n + 1, inf);
+    solve(solve, layer + 1, n, layer, n - 1);
+    std::swap(prev, cur);
+  }
+  // Walk the splits back from (k clusters, n values).
+  std::vector<double> centroids(k);
+  size_t end = n;
+  for (int layer = k - 1; layer >= 0; --layer) {
+    size_t begin = layer == 0 ? 0 : split[layer][end];
+    centroids[layer] = p.mean(begin, end);
+    end = begin;
+  }
+  return centroids;
+}
+
+double anec::compression::quantizationError(const std::vector<double> &x,
+                                            const std::vector<double> &w,
+                                            const std::vector<double> &centroids) {
+  double error = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    auto it = std::lower_bound(centroids.begin(), centroids.end(), x[i]);
+    double best = std::numeric_limits<double>::infinity();
+    if (it != centroids.end())
+      best = std::min(best, std::fabs(*it - x[i]));
+    if (it != centroids.begin())
+      best = std::min(best, std::fabs(*(it - 1) - x[i]));
+    error += w[i] * best * best;
+  }
+  return error;
+}

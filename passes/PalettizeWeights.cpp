@@ -1,0 +1,235 @@
+//===- PalettizeWeights.cpp - weights as look-up tables (palettization) ---===//
+//
+// Each weight of at least `weight-threshold` elements becomes
+// constexpr_lut_to_dense: nbits-wide indices into an fp16 LUT of 2^nbits
+// entries, one LUT per tensor (iOS16 form: uint8-packed indices) or per
+// group of `group-size` output channels (iOS18 form: uintN indices). The
+// LUT is the globally optimal k-means of the weights (`kmeans`, over the
+// histogram of their distinct fp16 values) or evenly spaced (`uniform`).
+// The ANE decompresses palettized weights in hardware.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/Passes.h"
+#include "lib/Compression/KMeans1D.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/Support/Regex.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace anec {
+#define GEN_PASS_DEF_PALETTIZEWEIGHTS
+#include "passes/Passes.h.inc"
+} // namespace anec
+
+using namespace mlir;
+using namespace anec;
+using namespace anec::mil;
+
+namespace {
+
+/// fp16 values of a constant weight (bf16/f32 storage rounded as the cast
+/// to fp16 would).
+bool readHalfValues(ElementsAttr attr, std::vector<float> &out) {
+  auto type = cast<ShapedType>(attr.getType());
+  Type e = type.getElementType();
+  int64_t n = type.getNumElements();
+  out.resize(n);
+  if (auto dense = dyn_cast<DenseFPElementsAttr>(attr)) {
+    int64_t k = 0;
+    for (APFloat v : dense.getValues<APFloat>())
+      out[k++] = (float)(_Float16)v.convertToDouble();
+    if (dense.isSplat())
+      std::fill(out.begin(), out.end(), out[0]);
+    return true;
+  }
+  auto res = dyn_cast<DenseResourceElementsAttr>(attr);
+  AsmResourceBlob *blob = res ? res.getRawHandle().getBlob() : nullptr;
+  if (!blob)
+    return false;
+  const char *d = blob->getData().data();
+  for (int64_t k = 0; k < n; ++k) {
+    float v;
+    if (e.isF16()) {
+      _Float16 h;
+      memcpy(&h, d + 2 * k, 2);
+      v = (float)h;
+    } else if (e.isBF16()) {
+      uint32_t bits = uint32_t((unsigned char)d[2 * k]) << 16 |
+                      uint32_t((unsigned char)d[2 * k + 1]) << 24;
+      memcpy(&v, &bits, 4);
+    } else if (e.isF32()) {
+      memcpy(&v, d + 4 * k, 4);
+    } else {
+      return false;
+    }
+    out[k] = (float)(_Float16)v;
+  }
+  return true;
+}
+
+/// Packs nbits-wide values LSB-first.
+std::vector<char> pack(const std::vector<uint8_t> &idx, unsigned bits) {
+  std::vector<char> out((idx.size() * bits + 7) / 8, 0);
+  for (size_t i = 0; i < idx.size(); ++i)
+    for (unsigned b = 0; b < bits; ++b)
+      if ((idx[i] >> b) & 1)
+        out[(i * bits + b) / 8] |= (char)(1u << ((i * bits + b) % 8));
+  return out;
+}
+
+struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsPass> {
+  using PalettizeWeightsBase::PalettizeWeightsBase;
+
+  void runOnOperation() override {
+    func::FuncOp fn = getOperation();
+    if (!llvm::is_contained({1, 2, 3, 4, 6, 8}, (int)nbits)) {
+      fn.emitError("nbits must be 1, 2, 3, 4, 6 or 8, got ") << (int64_t)nbits;
+      return signalPassFailure();
+    }
+    if (mode != "kmeans" && mode != "uniform") {
+      fn.emitError("mode must be kmeans or uniform, got '") << mode << "'";
+      return signalPassFailure();
+    }
+    if (granularity != "per_tensor" && granularity != "per_grouped_channel") {
+      fn.emitError("granularity must be per_tensor or per_grouped_channel, got '")
+          << granularity << "'";
+      return signalPassFailure();
+    }
+    llvm::Regex excluded(exclude);
+    SmallVector<Value> weights;
+    fn.walk([&](Operation *op) {
+      Value w;
+      if (auto c = dyn_cast<ConvOp>(op))
+        w = c.getWeight();
+      else if (auto l = dyn_cast<LinearOp>(op))
+        w = l.getWeight();
+      if (w && !llvm::is_contained(weights, w))
+        weights.push_back(w);
+    });
+    for (Value w : weights)
+      palettize(w, excluded);
+  }
+
+  /// The LUT (sorted, fp16-rounded) for `values`.
+  std::vector<float> lutFor(const std::vector<float> &values) {
+    int entries = 1 << nbits;
+    std::vector<double> lut;
+    if (mode == "uniform") {
+      auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+      for (int i = 0; i < entries; ++i)
+        lut.push_back(*lo + (*hi - *lo) * (entries == 1 ? 0.0 : double(i) / (entries - 1)));
+    } else {
+      std::vector<float> sorted(values);
+      std::sort(sorted.begin(), sorted.end());
+      std::vector<double> x, w;
+      for (float v : sorted) {
+        if (!x.empty() && x.back() == v)
+          w.back() += 1;
+        else
+          x.push_back(v), w.push_back(1);
+      }
+      lut = compression::optimalKMeans1D(x, w, entries);
+    }
+    std::vector<float> out;
+    for (double c : lut)
+      out.push_back((float)(_Float16)c);
+    out.resize(entries, out.empty() ? 0.0f : out.back());
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  static uint8_t nearest(const std::vector<float> &lut, float v) {
+    auto it = std::lower_bound(lut.begin(), lut.end(), v);
+    size_t i = it - lut.begin();
+    if (i == lut.size())
+      return (uint8_t)(i - 1);
+    if (i > 0 && std::fabs(lut[i - 1] - v) <= std::fabs(lut[i] - v))
+      return (uint8_t)(i - 1);
+    return (uint8_t)i;
+  }
+
+  void palettize(Value weight, llvm::Regex &excluded) {
+    Operation *def = weight.getDefiningOp();
+    if (auto cast = dyn_cast_or_null<CastOp>(def))
+      def = cast.getX().getDefiningOp();
+    auto c = dyn_cast_or_null<ConstOp>(def);
+    auto type = cast<RankedTensorType>(weight.getType());
+    if (!c || type.getNumElements() < (int64_t)weightThreshold || !type.getElementType().isF16())
+      return;
+    std::string name;
+    if (auto n = dyn_cast<NameLoc>(c.getLoc()))
+      name = n.getName().str();
+    if (!exclude.empty() && excluded.match(name))
+      return;
+    std::vector<float> w;
+    if (!readHalfValues(c.getVal(), w))
+      return;
+    int64_t rows = type.getDimSize(0), per = type.getNumElements() / rows;
+    bool grouped = granularity == "per_grouped_channel";
+    int64_t groupRows = grouped ? std::min<int64_t>(groupSize, rows) : rows;
+    if (grouped && rows % groupRows != 0) {
+      c.emitRemark("not palettized: ") << rows << " output channels are not a multiple of the "
+                                       << groupRows << "-channel group";
+      return;
+    }
+    int64_t groups = rows / groupRows;
+    int entries = 1 << nbits;
+    std::vector<uint8_t> idx(w.size());
+    std::vector<_Float16> luts;
+    for (int64_t g = 0; g < groups; ++g) {
+      std::vector<float> values(w.begin() + g * groupRows * per,
+                                w.begin() + (g + 1) * groupRows * per);
+      std::vector<float> lut = lutFor(values);
+      for (int64_t k = 0; k < groupRows * per; ++k)
+        idx[g * groupRows * per + k] = nearest(lut, values[k]);
+      for (float v : lut)
+        luts.push_back((_Float16)v);
+    }
+    OpBuilder b(weight.getContext());
+    b.setInsertionPointAfterValue(weight);
+    Location loc = c.getLoc();
+    MLIRContext *ctx = weight.getContext();
+    std::vector<char> packed = pack(idx, nbits);
+    auto heap = [&](ArrayRef<char> bytes) {
+      return HeapAsmResourceBlob::allocateAndCopyInferAlign(bytes);
+    };
+    std::string base = name.empty() ? "palettized" : name;
+    Value result;
+    // iOS16 holds 1/2/4/6/8-bit per-tensor LUTs; everything else is iOS18's.
+    if (!grouped && nbits != 3) {
+      auto idxType = RankedTensorType::get({(int64_t)packed.size()},
+                                           IntegerType::get(ctx, 8, IntegerType::Unsigned));
+      Value indices = b.create<ConstOp>(
+          loc, DenseResourceElementsAttr::get(idxType, base + ".indices", heap(packed)));
+      auto lutType = RankedTensorType::get({entries}, b.getF16Type());
+      Value lut = b.create<ConstOp>(
+          loc, DenseResourceElementsAttr::get(
+                   lutType, base + ".lut",
+                   heap(ArrayRef<char>(reinterpret_cast<const char *>(luts.data()), 2 * luts.size()))));
+      result = b.create<ConstexprLutToDenseOp>(loc, type, indices, lut,
+                                               b.getDenseI64ArrayAttr(type.getShape()), nullptr);
+    } else {
+      auto idxType = RankedTensorType::get(type.getShape(),
+                                           IntegerType::get(ctx, nbits, IntegerType::Unsigned));
+      Value indices = b.create<ConstOp>(
+          loc, DenseResourceElementsAttr::get(idxType, base + ".indices", heap(packed)));
+      SmallVector<int64_t> lutShape(type.getRank(), 1);
+      lutShape[0] = groups;
+      lutShape.append({entries, 1});
+      auto lutType = RankedTensorType::get(lutShape, b.getF16Type());
+      Value lut = b.create<ConstOp>(
+          loc, DenseResourceElementsAttr::get(
+                   lutType, base + ".lut",
+                   heap(ArrayRef<char>(reinterpret_cast<const char *>(luts.data()), 2 * luts.size()))));
+      result = b.create<ConstexprLutToDenseOp>(loc, type, indices, lut, nullptr, nullptr);
+    }
+    weight.replaceAllUsesExcept(result, result.getDefiningOp());
+    ++numPalettized;
+  }
+};
+
+} // namespace

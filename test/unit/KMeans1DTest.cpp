@@ -1,0 +1,68 @@
+//===- KMeans1DTest.cpp - optimal 1-D k-means against brute force ---------===//
+#include "lib/Compression/KMeans1D.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+using namespace anec::compression;
+
+namespace {
+
+/// The best error over every way to cut sorted values into k contiguous
+/// clusters (optimal 1-D clusters are contiguous), by enumeration.
+double bruteForce(const std::vector<double> &x, const std::vector<double> &w, int k) {
+  size_t n = x.size();
+  double best = INFINITY;
+  std::vector<size_t> cuts(k - 1);
+  std::function<void(size_t, size_t)> rec = [&](size_t idx, size_t from) {
+    if (idx == cuts.size()) {
+      double err = 0;
+      size_t begin = 0;
+      for (size_t c = 0; c <= cuts.size(); ++c) {
+        size_t end = c < cuts.size() ? cuts[c] : n;
+        double sw = 0, sx = 0;
+        for (size_t i = begin; i < end; ++i)
+          sw += w[i], sx += w[i] * x[i];
+        double mean = sw > 0 ? sx / sw : 0;
+        for (size_t i = begin; i < end; ++i)
+          err += w[i] * (x[i] - mean) * (x[i] - mean);
+        begin = end;
+      }
+      best = std::min(best, err);
+      return;
+    }
+    for (size_t c = from; c < n; ++c) {
+      cuts[idx] = c;
+      rec(idx + 1, c + 1);
+    }
+  };
+  rec(0, 1);
+  return best;
+}
+
+TEST(KMeans1D, MatchesBruteForce) {
+  std::mt19937 rng(5);
+  std::normal_distribution<double> normal;
+  std::uniform_int_distribution<int> count(1, 9);
+  for (int trial = 0; trial < 30; ++trial) {
+    int n = 6 + trial % 7, k = 2 + trial % 4;
+    std::vector<double> x(n), w(n);
+    for (int i = 0; i < n; ++i)
+      x[i] = normal(rng), w[i] = count(rng);
+    std::sort(x.begin(), x.end());
+    auto centroids = optimalKMeans1D(x, w, k);
+    ASSERT_EQ((int)centroids.size(), k);
+    EXPECT_NEAR(quantizationError(x, w, centroids), bruteForce(x, w, k), 1e-9)
+        << "n=" << n << " k=" << k;
+  }
+}
+
+TEST(KMeans1D, FewerValuesThanClustersAreExact) {
+  std::vector<double> x = {-1, 0.5, 2}, w = {1, 2, 3};
+  auto c = optimalKMeans1D(x, w, 16);
+  EXPECT_EQ(quantizationError(x, w, c), 0.0);
+}
+
+} // namespace
