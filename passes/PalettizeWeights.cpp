@@ -14,7 +14,9 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/Regex.h"
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
@@ -107,16 +109,84 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
         w = c.getWeight();
       else if (auto l = dyn_cast<LinearOp>(op))
         w = l.getWeight();
+      else if (auto g = dyn_cast<GatherOp>(op); g && g.getAxis() == 0)
+        w = g.getX(); // an embedding table: rows are tokens
       if (w && !llvm::is_contained(weights, w))
         weights.push_back(w);
     });
-    for (Value w : weights)
-      palettize(w, excluded);
+    if (mixedBits <= 0) {
+      for (Value w : weights)
+        palettize(w, excluded, (int)nbits);
+      return;
+    }
+    // Mixed bit widths: start every weight at the fewest bits and give more
+    // bits where they buy the most error per bit, until the average reaches
+    // `mixed-bits` (a greedy walk down each weight's error-vs-bits curve).
+    static const int kBits[] = {2, 3, 4, 6, 8};
+    struct Candidate {
+      Value weight;
+      std::string name;
+      int64_t elements;
+      double errors[5];
+      double energy;
+      int level = 0;
+    };
+    std::vector<Candidate> cands;
+    int64_t total = 0;
+    for (Value wv : weights) {
+      ConstOp c;
+      std::vector<float> w;
+      std::string name;
+      if (!eligible(wv, excluded, c, w, name))
+        continue;
+      Candidate cand{wv, name, (int64_t)w.size(), {}, 0};
+      int64_t rows = cast<RankedTensorType>(wv.getType()).getDimSize(0);
+      for (int l = 0; l < 5; ++l) {
+        auto [err, energy] = errorOf(w, rows, kBits[l]);
+        cand.errors[l] = err;
+        cand.energy = energy;
+      }
+      total += cand.elements;
+      cands.push_back(std::move(cand));
+    }
+    double budget = mixedBits * total, used = 0;
+    for (Candidate &c : cands)
+      used += kBits[0] * c.elements;
+    while (true) {
+      Candidate *best = nullptr;
+      double bestGain = 0;
+      for (Candidate &c : cands) {
+        if (c.level == 4)
+          continue;
+        double extra = (kBits[c.level + 1] - kBits[c.level]) * double(c.elements);
+        if (used + extra > budget)
+          continue;
+        double gain = (c.errors[c.level] - c.errors[c.level + 1]) / extra;
+        if (!best || gain > bestGain)
+          best = &c, bestGain = gain;
+      }
+      if (!best)
+        break;
+      used += (kBits[best->level + 1] - kBits[best->level]) * double(best->elements);
+      ++best->level;
+    }
+    for (Candidate &c : cands) {
+      int bits = kBits[c.level];
+      double snr = c.errors[c.level] > 0 ? 10 * std::log10(c.energy / c.errors[c.level]) : INFINITY;
+      if (report)
+        emitRemark(c.weight.getDefiningOp() ? c.weight.getDefiningOp()->getLoc() : fn.getLoc())
+            << fmt::format("'{}': {} bits, SNR {:.1f} dB", c.name, bits, snr);
+      palettize(c.weight, excluded, bits);
+    }
+    if (report && total)
+      emitRemark(fn.getLoc()) << fmt::format(
+          "mixed palettization: {:.2f} bits per weight on average over {} weights",
+          used / double(total), total);
   }
 
-  /// The LUT (sorted, fp16-rounded) for `values`.
-  std::vector<float> lutFor(const std::vector<float> &values) {
-    int entries = 1 << nbits;
+  /// The LUT (sorted, fp16-rounded) for `values` with `bits`-wide indices.
+  std::vector<float> lutFor(const std::vector<float> &values, int bits) {
+    int entries = 1 << bits;
     std::vector<double> lut;
     if (mode == "uniform") {
       auto [lo, hi] = std::minmax_element(values.begin(), values.end());
@@ -152,30 +222,73 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
     return (uint8_t)i;
   }
 
-  void palettize(Value weight, llvm::Regex &excluded) {
+  /// The constant behind a weight operand, its fp16 values and its name, if
+  /// it is one to palettize.
+  bool eligible(Value weight, llvm::Regex &excluded, ConstOp &c, std::vector<float> &w,
+                std::string &name) {
     Operation *def = weight.getDefiningOp();
     if (auto cast = dyn_cast_or_null<CastOp>(def))
       def = cast.getX().getDefiningOp();
-    auto c = dyn_cast_or_null<ConstOp>(def);
+    c = dyn_cast_or_null<ConstOp>(def);
     auto type = cast<RankedTensorType>(weight.getType());
     if (!c || type.getNumElements() < (int64_t)weightThreshold || !type.getElementType().isF16())
-      return;
-    std::string name;
-    if (auto n = dyn_cast<NameLoc>(c.getLoc()))
-      name = n.getName().str();
+      return false;
+    // The weight's name: its constant's location, or its cast's (constants
+    // hoisted by canonicalization lose theirs).
+    name.clear();
+    for (Location loc : {c.getLoc(), weight.getLoc()})
+      if (auto n = dyn_cast<NameLoc>(loc)) {
+        name = n.getName().str();
+        break;
+      }
     if (!exclude.empty() && excluded.match(name))
-      return;
+      return false;
+    return readHalfValues(c.getVal(), w);
+  }
+
+  /// Output channels sharing one LUT. Per group, groups must tile the
+  /// channels: the largest divisor of `rows` up to `group-size` (8250 vocab
+  /// rows take 30-row groups), or one LUT for all when that divisor is so
+  /// small that the LUTs would cost more than they buy.
+  int64_t rowsPerLut(int64_t rows) {
+    if (granularity != "per_grouped_channel")
+      return rows;
+    int64_t limit = std::min<int64_t>(groupSize, rows);
+    for (int64_t d = limit; d >= 1; --d)
+      if (rows % d == 0)
+        return d * 4 >= limit ? d : rows;
+    return rows;
+  }
+
+  /// Squared error and signal energy of palettizing `w` with `bits`.
+  std::pair<double, double> errorOf(const std::vector<float> &w, int64_t rows, int bits) {
+    int64_t per = (int64_t)w.size() / rows;
+    int64_t groupRows = rowsPerLut(rows);
+    double err = 0, energy = 0;
+    for (int64_t g = 0; g < rows / groupRows; ++g) {
+      std::vector<float> values(w.begin() + g * groupRows * per,
+                                w.begin() + (g + 1) * groupRows * per);
+      std::vector<float> lut = lutFor(values, bits);
+      for (float v : values) {
+        float q = lut[nearest(lut, v)];
+        err += double(v - q) * (v - q);
+        energy += double(v) * v;
+      }
+    }
+    return {err, energy};
+  }
+
+  void palettize(Value weight, llvm::Regex &excluded, int bits) {
+    ConstOp c;
     std::vector<float> w;
-    if (!readHalfValues(c.getVal(), w))
+    std::string name;
+    if (!eligible(weight, excluded, c, w, name))
       return;
+    auto type = cast<RankedTensorType>(weight.getType());
+    int nbits = bits;
     int64_t rows = type.getDimSize(0), per = type.getNumElements() / rows;
     bool grouped = granularity == "per_grouped_channel";
-    int64_t groupRows = grouped ? std::min<int64_t>(groupSize, rows) : rows;
-    if (grouped && rows % groupRows != 0) {
-      c.emitRemark("not palettized: ") << rows << " output channels are not a multiple of the "
-                                       << groupRows << "-channel group";
-      return;
-    }
+    int64_t groupRows = rowsPerLut(rows);
     int64_t groups = rows / groupRows;
     int entries = 1 << nbits;
     std::vector<uint8_t> idx(w.size());
@@ -183,7 +296,7 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
     for (int64_t g = 0; g < groups; ++g) {
       std::vector<float> values(w.begin() + g * groupRows * per,
                                 w.begin() + (g + 1) * groupRows * per);
-      std::vector<float> lut = lutFor(values);
+      std::vector<float> lut = lutFor(values, nbits);
       for (int64_t k = 0; k < groupRows * per; ++k)
         idx[g * groupRows * per + k] = nearest(lut, values[k]);
       for (float v : lut)

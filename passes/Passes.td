@@ -161,6 +161,11 @@ def PalettizeWeights : Pass<"anec-palettize-weights", "mlir::func::FuncOp"> {
            "Smallest weight (elements) to palettize">,
     Option<"exclude", "exclude", "std::string", /*default=*/"\"\"",
            "Regex on weight names to keep in fp16">,
+    Option<"mixedBits", "mixed-bits", "double", /*default=*/"0",
+           "Target average bits per weight: each weight gets 2, 3, 4, 6 or 8 bits, "
+           "chosen to minimise the total squared error (0: nbits for all)">,
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Remark each weight's bits and SNR">,
   ];
   let statistics = [
     Statistic<"numPalettized", "palettized", "Weights palettized">,

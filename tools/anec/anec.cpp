@@ -63,7 +63,8 @@ static cl::opt<std::string> pipeline("pipeline",
 static cl::opt<std::string> weights(
     "weights",
     cl::desc("Weight format: fp16, int8 (per tensor, symmetric), int8-per-channel, or lutN "
-             "(N = 1, 2, 3, 4, 6, 8: k-means palettization, per 32-channel group on iOS18)"),
+             "(N = 1, 2, 3, 4, 6, 8: k-means palettization, per 32-channel group on iOS18), or "
+             "mixed:B (palettization with 2-8 bits per weight, B bits on average)"),
     cl::init("fp16"));
 static cl::opt<bool> printPipeline("print-pipeline", cl::desc("Print the pass pipeline and exit"));
 static cl::opt<bool> quiet("quiet", cl::desc("Print nothing but errors"));
@@ -249,9 +250,21 @@ int compile() {
                   ? ",func.func(anec-palettize-weights{nbits=" + nbits +
                         " granularity=per_grouped_channel group-size=32}),canonicalize"
                   : ",func.func(anec-palettize-weights{nbits=" + nbits + "}),canonicalize";
+  } else if (llvm::StringRef(weights).starts_with("mixed:")) {
+    // A bit budget: each weight gets 2-8 bits where they cut the most error.
+    double budget = 0;
+    if (llvm::StringRef(weights).drop_front(6).getAsDouble(budget) || !(budget >= 2) ||
+        !(budget <= 8))
+      return fail(fmt::format("--weights=mixed:B needs an average bit width B from 2 to 8, "
+                              "got '{}'",
+                              weights.getValue()));
+    std::string grouping =
+        targetOs == "ios18" ? " granularity=per_grouped_channel group-size=32" : "";
+    passes += fmt::format(",func.func(anec-palettize-weights{{mixed-bits={}{}}}),canonicalize",
+                          budget, grouping);
   } else if (weights != "fp16")
-    return fail(fmt::format("--weights must be fp16, int8, int8-per-channel or lut1/2/3/4/6/8, "
-                            "got '{}'",
+    return fail(fmt::format("--weights must be fp16, int8, int8-per-channel, lut1/2/3/4/6/8 or "
+                            "mixed:B, got '{}'",
                             weights.getValue()));
   if (failed(parsePassPipeline(passes, pm, llvm::errs())))
     return fail(fmt::format("bad pipeline '{}'", pipeline.getValue()));

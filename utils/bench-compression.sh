@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Weight compression against quality on the built-in tiny model: for each
+# --weights format, the bits per weight `anec compile` reports and the top-1
+# agreement and mean KL of the compiled program's logits against the
+# uncompressed imported program (fp16-faithful, 258 positions: four 64-token
+# prefills and two decode steps).
+#   bash utils/bench-compression.sh [build-dir] [formats...]
+set -euo pipefail
+build=${1:-build}
+shift || true
+formats=("$@")
+[ ${#formats[@]} -gt 0 ] || formats=(fp16 int8 int8-per-channel lut8 lut6 lut4 mixed:3.5 lut3 lut2)
+bin=$build/bin
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$bin/anec-translate" --quiet --make-tiny-model "$work/tiny"
+"$bin/anec-translate" --quiet --import-hf "$work/tiny" -o "$work/tiny.mlir"
+printf '%-18s %14s %8s %10s\n' weights bits/weight top-1 "mean KL"
+for w in "${formats[@]}"; do
+  out=$work/${w//:/_}.mlpackage
+  bits=$("$bin/anec" compile "$work/tiny" -o "$out" --weights="$w" 2>&1 |
+         sed -n 's/.* \([0-9.]*\) bits per weight.*/\1/p')
+  line=$("$bin/anec-run" "$work/tiny.mlir" --compare="$out" --test-mode=fp16 --logits \
+         --llm-inputs --int-max=16500 --call=prefill --call=prefill --call=prefill \
+         --call=prefill --call=decode --call=decode | grep '^overall')
+  top1=$(sed -n 's/.*top1 \([0-9.]*%\).*/\1/p' <<<"$line")
+  kl=$(sed -n 's/.* kl \([0-9.e+-]*\) .*/\1/p' <<<"$line")
+  printf '%-18s %14s %8s %10s\n' "$w" "$bits" "$top1" "$kl"
+done
