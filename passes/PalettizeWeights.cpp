@@ -92,8 +92,12 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
       fn.emitError("nbits must be 1, 2, 3, 4, 6 or 8, got ") << (int64_t)nbits;
       return signalPassFailure();
     }
-    if (mode != "kmeans" && mode != "uniform") {
-      fn.emitError("mode must be kmeans or uniform, got '") << mode << "'";
+    if (mode != "kmeans" && mode != "uniform" && mode != "unique") {
+      fn.emitError("mode must be kmeans, uniform or unique, got '") << mode << "'";
+      return signalPassFailure();
+    }
+    if (mode == "unique" && mixedBits > 0) {
+      fn.emitError("mode=unique chooses its own bits; it does not combine with mixed-bits");
       return signalPassFailure();
     }
     if (granularity != "per_tensor" && granularity != "per_grouped_channel") {
@@ -243,7 +247,15 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
       }
     if (!exclude.empty() && excluded.match(name))
       return false;
-    return readHalfValues(c.getVal(), w);
+    if (!readHalfValues(c.getVal(), w))
+      return false;
+    // A LUT cannot hold NaN or Inf faithfully (nearest-value search is
+    // undefined on them): such a weight stays as it is, and says so.
+    if (!llvm::all_of(w, [](float v) { return std::isfinite(v); })) {
+      c.emitRemark("not palettized: the weight holds NaN or Inf");
+      return false;
+    }
+    return true;
   }
 
   /// Output channels sharing one LUT. Per group, groups must tile the
@@ -286,6 +298,28 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
       return;
     auto type = cast<RankedTensorType>(weight.getType());
     int nbits = bits;
+    if (mode == "unique") {
+      // The fewest supported bits whose LUT holds every distinct value of
+      // each LUT's rows: palettization without error, or none at all.
+      int64_t rows = type.getDimSize(0), per = type.getNumElements() / rows;
+      int64_t groupRows = rowsPerLut(rows);
+      size_t distinct = 0;
+      for (int64_t g = 0; g < rows / groupRows; ++g) {
+        std::vector<float> v(w.begin() + g * groupRows * per, w.begin() + (g + 1) * groupRows * per);
+        std::sort(v.begin(), v.end());
+        distinct = std::max<size_t>(distinct, std::unique(v.begin(), v.end()) - v.begin());
+      }
+      if (distinct > 256) {
+        c.emitRemark("not palettized: ") << distinct << " distinct values, more than 8 bits hold";
+        return;
+      }
+      nbits = 8;
+      for (int b : {1, 2, 3, 4, 6, 8})
+        if ((size_t(1) << b) >= distinct) {
+          nbits = b;
+          break;
+        }
+    }
     int64_t rows = type.getDimSize(0), per = type.getNumElements() / rows;
     bool grouped = granularity == "per_grouped_channel";
     int64_t groupRows = rowsPerLut(rows);

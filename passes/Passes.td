@@ -152,7 +152,7 @@ def PalettizeWeights : Pass<"anec-palettize-weights", "mlir::func::FuncOp"> {
   let dependentDialects = ["::anec::mil::MilDialect"];
   let options = [
     Option<"nbits", "nbits", "int64_t", /*default=*/"4", "Bits per index: 1, 2, 3, 4, 6 or 8">,
-    Option<"mode", "mode", "std::string", /*default=*/"\"kmeans\"", "kmeans or uniform">,
+    Option<"mode", "mode", "std::string", /*default=*/"\"kmeans\"", "kmeans (optimal clusters), uniform (evenly spaced) or unique (the weight's distinct values, with the fewest bits that hold them; lossless)">,
     Option<"granularity", "granularity", "std::string", /*default=*/"\"per_tensor\"",
            "per_tensor or per_grouped_channel">,
     Option<"groupSize", "group-size", "int64_t", /*default=*/"32",
