@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
+#include "passes/WeightValues.h"
 #include "lib/Compression/KMeans1D.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -32,46 +33,6 @@ using namespace anec;
 using namespace anec::mil;
 
 namespace {
-
-/// fp16 values of a constant weight (bf16/f32 storage rounded as the cast
-/// to fp16 would).
-bool readHalfValues(ElementsAttr attr, std::vector<float> &out) {
-  auto type = cast<ShapedType>(attr.getType());
-  Type e = type.getElementType();
-  int64_t n = type.getNumElements();
-  out.resize(n);
-  if (auto dense = dyn_cast<DenseFPElementsAttr>(attr)) {
-    int64_t k = 0;
-    for (APFloat v : dense.getValues<APFloat>())
-      out[k++] = (float)(_Float16)v.convertToDouble();
-    if (dense.isSplat())
-      std::fill(out.begin(), out.end(), out[0]);
-    return true;
-  }
-  auto res = dyn_cast<DenseResourceElementsAttr>(attr);
-  AsmResourceBlob *blob = res ? res.getRawHandle().getBlob() : nullptr;
-  if (!blob)
-    return false;
-  const char *d = blob->getData().data();
-  for (int64_t k = 0; k < n; ++k) {
-    float v;
-    if (e.isF16()) {
-      _Float16 h;
-      memcpy(&h, d + 2 * k, 2);
-      v = (float)h;
-    } else if (e.isBF16()) {
-      uint32_t bits = uint32_t((unsigned char)d[2 * k]) << 16 |
-                      uint32_t((unsigned char)d[2 * k + 1]) << 24;
-      memcpy(&v, &bits, 4);
-    } else if (e.isF32()) {
-      memcpy(&v, d + 4 * k, 4);
-    } else {
-      return false;
-    }
-    out[k] = (float)(_Float16)v;
-  }
-  return true;
-}
 
 /// Packs nbits-wide values LSB-first.
 std::vector<char> pack(const std::vector<uint8_t> &idx, unsigned bits) {
@@ -247,7 +208,7 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
       }
     if (!exclude.empty() && excluded.match(name))
       return false;
-    if (!readHalfValues(c.getVal(), w))
+    if (!readWeightValues(c.getVal(), w, /*roundToHalf=*/true))
       return false;
     // A LUT cannot hold NaN or Inf faithfully (nearest-value search is
     // undefined on them): such a weight stays as it is, and says so.

@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
+#include "passes/WeightValues.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -29,43 +30,6 @@ using namespace anec;
 using namespace anec::mil;
 
 namespace {
-
-/// The values of a float constant (dense or resource) as floats.
-bool readFloats(ElementsAttr attr, std::vector<float> &out) {
-  auto type = cast<ShapedType>(attr.getType());
-  Type e = type.getElementType();
-  int64_t n = type.getNumElements();
-  out.resize(n);
-  if (auto dense = dyn_cast<DenseFPElementsAttr>(attr)) {
-    int64_t k = 0;
-    for (APFloat v : dense.getValues<APFloat>())
-      out[k++] = (float)v.convertToDouble();
-    if (dense.isSplat())
-      std::fill(out.begin(), out.end(), out[0]);
-    return true;
-  }
-  auto res = dyn_cast<DenseResourceElementsAttr>(attr);
-  AsmResourceBlob *blob = res ? res.getRawHandle().getBlob() : nullptr;
-  if (!blob)
-    return false;
-  ArrayRef<char> d = blob->getData();
-  for (int64_t k = 0; k < n; ++k) {
-    if (e.isF16()) {
-      _Float16 h;
-      memcpy(&h, d.data() + 2 * k, 2);
-      out[k] = (float)h;
-    } else if (e.isBF16()) {
-      uint32_t bits = uint32_t((unsigned char)d[2 * k]) << 16 |
-                      uint32_t((unsigned char)d[2 * k + 1]) << 24;
-      memcpy(&out[k], &bits, 4);
-    } else if (e.isF32()) {
-      memcpy(&out[k], d.data() + 4 * k, 4);
-    } else {
-      return false;
-    }
-  }
-  return true;
-}
 
 struct QuantizeWeightsPass : anec::impl::QuantizeWeightsBase<QuantizeWeightsPass> {
   using QuantizeWeightsBase::QuantizeWeightsBase;
@@ -122,7 +86,7 @@ struct QuantizeWeightsPass : anec::impl::QuantizeWeightsBase<QuantizeWeightsPass
     if (!exclude.empty() && excluded.match(name))
       return;
     std::vector<float> w;
-    if (!readFloats(c.getVal(), w))
+    if (!readWeightValues(c.getVal(), w, /*roundToHalf=*/false))
       return;
     int64_t channels = granularity == "per_channel" ? type.getDimSize(0) : 1;
     int64_t per = (int64_t)w.size() / channels;
