@@ -137,10 +137,6 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
     }
     for (Candidate &c : cands) {
       int bits = kBits[c.level];
-      double snr = c.errors[c.level] > 0 ? 10 * std::log10(c.energy / c.errors[c.level]) : INFINITY;
-      if (report)
-        emitRemark(c.weight.getDefiningOp() ? c.weight.getDefiningOp()->getLoc() : fn.getLoc())
-            << fmt::format("'{}': {} bits, SNR {:.1f} dB", c.name, bits, snr);
       palettize(c.weight, excluded, bits);
     }
     if (report && total)
@@ -288,12 +284,19 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
     int entries = 1 << nbits;
     std::vector<uint8_t> idx(w.size());
     std::vector<_Float16> luts;
+    double err = 0, energy = 0, maxAbs = 0;
     for (int64_t g = 0; g < groups; ++g) {
       std::vector<float> values(w.begin() + g * groupRows * per,
                                 w.begin() + (g + 1) * groupRows * per);
       std::vector<float> lut = lutFor(values, nbits);
-      for (int64_t k = 0; k < groupRows * per; ++k)
-        idx[g * groupRows * per + k] = nearest(lut, values[k]);
+      for (int64_t k = 0; k < groupRows * per; ++k) {
+        uint8_t i = nearest(lut, values[k]);
+        idx[g * groupRows * per + k] = i;
+        double d = double(values[k]) - lut[i];
+        err += d * d;
+        energy += double(values[k]) * values[k];
+        maxAbs = std::max(maxAbs, std::fabs(d));
+      }
       for (float v : lut)
         luts.push_back((_Float16)v);
     }
@@ -336,6 +339,14 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
       result = b.create<ConstexprLutToDenseOp>(loc, type, indices, lut, nullptr, nullptr);
     }
     weight.replaceAllUsesExcept(result, result.getDefiningOp());
+    if (report) {
+      // Bytes after: packed indices and fp16 LUTs, against fp16 weights.
+      double snr = err > 0 ? 10 * std::log10(energy / err) : INFINITY;
+      emitRemark(loc) << fmt::format(
+          "'{}': {} bits, {} LUT{} of {} entries, {} -> {} bytes, SNR {:.1f} dB, max abs error {:.3g}",
+          name, nbits, groups, groups == 1 ? "" : "s", entries, 2 * w.size(),
+          packed.size() + 2 * luts.size(), snr, maxAbs);
+    }
     ++numPalettized;
   }
 };

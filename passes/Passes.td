@@ -165,7 +165,7 @@ def PalettizeWeights : Pass<"anec-palettize-weights", "mlir::func::FuncOp"> {
            "Target average bits per weight: each weight gets 2, 3, 4, 6 or 8 bits, "
            "chosen to minimise the total squared error (0: nbits for all)">,
     Option<"report", "report", "bool", /*default=*/"false",
-           "Remark each weight's bits and SNR">,
+           "Remark each weight's bits, LUTs, bytes before and after, SNR and max abs error (and, with mixed-bits, the average)">,
   ];
   let statistics = [
     Statistic<"numPalettized", "palettized", "Weights palettized">,

@@ -8,6 +8,11 @@
 // RUN: not anec-run %s --compare-pipeline='builtin.module(func.func(anec-palettize-weights{nbits=4 weight-threshold=16 mode=uniform}))' --mode=fp16 --min-snr=20 | %FileCheck %s --check-prefix=WORSE
 // OK: main compare 0: {{.*}} ok
 // WORSE: main compare 0: {{.*}} EXCEEDED
+// The report: per weight, bits, LUTs, bytes before and after, SNR, max error.
+// RUN: anec-opt %s --anec-palettize-weights="nbits=4 report=true weight-threshold=16" --mlir-print-debuginfo -o /dev/null 2>&1 | %FileCheck %s --check-prefix=REPORT
+// REPORT: remark: {{.*}}'w': 4 bits, 1 LUT of 16 entries, 1024 -> 288 bytes, SNR 20.0 dB, max abs error 0.977
+// RUN: anec-opt %s --anec-palettize-weights="nbits=4 granularity=per_grouped_channel group-size=8 report=true weight-threshold=16" -o /dev/null 2>&1 | %FileCheck %s --check-prefix=GREPORT
+// GREPORT: remark: {{.*}}'w': 4 bits, 4 LUTs of 16 entries, 1024 -> 384 bytes, SNR {{.*}} dB
 // Exported (iOS18 and iOS16 forms) and read back, the same numbers.
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: anec-opt %s --anec-palettize-weights="nbits=4 granularity=per_grouped_channel group-size=8 weight-threshold=16" --mlir-print-debuginfo -o %t/g.mlir
