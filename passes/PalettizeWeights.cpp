@@ -15,6 +15,7 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Threading.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/Regex.h"
 #include <fmt/format.h>
@@ -107,7 +108,7 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
       Candidate cand{wv, name, (int64_t)w.size(), {}, 0};
       int64_t rows = cast<RankedTensorType>(wv.getType()).getDimSize(0);
       for (int l = 0; l < 5; ++l) {
-        auto [err, energy] = errorOf(w, rows, kBits[l]);
+        auto [err, energy] = errorOf(fn.getContext(), w, rows, kBits[l]);
         cand.errors[l] = err;
         cand.energy = energy;
       }
@@ -230,20 +231,25 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
   }
 
   /// Squared error and signal energy of palettizing `w` with `bits`.
-  std::pair<double, double> errorOf(const std::vector<float> &w, int64_t rows, int bits) {
+  std::pair<double, double> errorOf(MLIRContext *ctx, const std::vector<float> &w, int64_t rows,
+                                    int bits) {
     int64_t per = (int64_t)w.size() / rows;
-    int64_t groupRows = rowsPerLut(rows);
-    double err = 0, energy = 0;
-    for (int64_t g = 0; g < rows / groupRows; ++g) {
+    int64_t groupRows = rowsPerLut(rows), groups = rows / groupRows;
+    std::vector<double> errs(groups), energies(groups);
+    // Groups cluster independently: one task each, on the context's threads.
+    parallelFor(ctx, 0, groups, [&](size_t g) {
       std::vector<float> values(w.begin() + g * groupRows * per,
                                 w.begin() + (g + 1) * groupRows * per);
       std::vector<float> lut = lutFor(values, bits);
       for (float v : values) {
         float q = lut[nearest(lut, v)];
-        err += double(v - q) * (v - q);
-        energy += double(v) * v;
+        errs[g] += double(v - q) * (v - q);
+        energies[g] += double(v) * v;
       }
-    }
+    });
+    double err = 0, energy = 0;
+    for (int64_t g = 0; g < groups; ++g)
+      err += errs[g], energy += energies[g];
     return {err, energy};
   }
 
@@ -283,23 +289,26 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
     int64_t groups = rows / groupRows;
     int entries = 1 << nbits;
     std::vector<uint8_t> idx(w.size());
-    std::vector<_Float16> luts;
-    double err = 0, energy = 0, maxAbs = 0;
-    for (int64_t g = 0; g < groups; ++g) {
-      std::vector<float> values(w.begin() + g * groupRows * per,
-                                w.begin() + (g + 1) * groupRows * per);
-      std::vector<float> lut = lutFor(values, nbits);
+    std::vector<_Float16> luts(groups * entries);
+    std::vector<double> errs(groups), energies(groups), maxAbsOf(groups);
+    // Groups cluster independently, each writing its own slices.
+    parallelFor(weight.getContext(), 0, groups, [&](size_t g) {
+      const float *values = w.data() + g * groupRows * per;
+      std::vector<float> lut = lutFor(std::vector<float>(values, values + groupRows * per), nbits);
       for (int64_t k = 0; k < groupRows * per; ++k) {
         uint8_t i = nearest(lut, values[k]);
         idx[g * groupRows * per + k] = i;
         double d = double(values[k]) - lut[i];
-        err += d * d;
-        energy += double(values[k]) * values[k];
-        maxAbs = std::max(maxAbs, std::fabs(d));
+        errs[g] += d * d;
+        energies[g] += double(values[k]) * values[k];
+        maxAbsOf[g] = std::max(maxAbsOf[g], std::fabs(d));
       }
-      for (float v : lut)
-        luts.push_back((_Float16)v);
-    }
+      for (int e = 0; e < entries; ++e)
+        luts[g * entries + e] = (_Float16)lut[e];
+    });
+    double err = 0, energy = 0, maxAbs = 0;
+    for (int64_t g = 0; g < groups; ++g)
+      err += errs[g], energy += energies[g], maxAbs = std::max(maxAbs, maxAbsOf[g]);
     OpBuilder b(weight.getContext());
     b.setInsertionPointAfterValue(weight);
     Location loc = c.getLoc();
