@@ -227,29 +227,10 @@ public:
     std::vector<ElementsAttr> &made = cached->second;
     if (fresh && (t.type == F32 || t.type == F16 || t.type == BF16)) {
       // The same fp16-range scan as for safetensors; NaN/Inf is an error.
-      int64_t nonFinite = 0;
-      const char *p = t.data.data();
-      for (int64_t k = 0; k < n; ++k) {
-        float v;
-        if (t.type == F32) {
-          memcpy(&v, p + 4 * k, 4);
-        } else if (t.type == F16) {
-          _Float16 h;
-          memcpy(&h, p + 2 * k, 2);
-          v = (float)h;
-        } else {
-          uint32_t bits = uint32_t((unsigned char)p[2 * k]) << 16 |
-                          uint32_t((unsigned char)p[2 * k + 1]) << 24;
-          memcpy(&v, &bits, 4);
-        }
-        float a = std::fabs(v);
-        if (!std::isfinite(a))
-          ++nonFinite;
-        else if (a > 65504.0f)
-          report.fp16Overflows++;
-        else if (a != 0 && a < 5.9604645e-8f)
-          report.fp16Underflows++;
-      }
+      FloatStorage storage = t.type == F32   ? FloatStorage::F32
+                             : t.type == F16 ? FloatStorage::F16
+                                             : FloatStorage::BF16;
+      int64_t nonFinite = scanFp16Range(t.data.data(), n, storage, report);
       if (nonFinite)
         return absl::InvalidArgumentError(absl::StrCat(
             path, ": tensor '", name, "' holds ", nonFinite, " NaN or Inf values"));

@@ -88,32 +88,12 @@ private:
     report.tensors++;
     report.parameters += t.numElements();
     report.weightBytes += t.data.size();
-    nonFinite = 0;
-    const char *p = t.data.data();
-    for (int64_t k = 0, n = t.numElements(); k < n; ++k) {
-      float v;
-      if (t.dtype == "F16") {
-        _Float16 h;
-        memcpy(&h, p + 2 * k, 2);
-        nonFinite += !std::isfinite((float)h);
-        continue;
-      }
-      if (t.dtype == "F32") {
-        memcpy(&v, p + 4 * k, 4);
-      } else {
-        uint32_t bits = uint32_t((unsigned char)p[2 * k]) << 16 |
-                        uint32_t((unsigned char)p[2 * k + 1]) << 24;
-        memcpy(&v, &bits, 4);
-      }
-      float a = std::fabs(v);
-      if (!std::isfinite(a))
-        ++nonFinite;
-      else if (a > 65504.0f)
-        report.fp16Overflows++;
-      else if (a != 0 && a < 5.9604645e-8f)
-        report.fp16Underflows++;
-    }
+    FloatStorage storage = t.dtype == "F16"   ? FloatStorage::F16
+                           : t.dtype == "F32" ? FloatStorage::F32
+                                              : FloatStorage::BF16;
+    nonFinite = scanFp16Range(t.data.data(), t.numElements(), storage, report);
   }
+
 
   Checkpoint ckpt;
   std::string dir;
@@ -226,4 +206,31 @@ absl::Status anec::import::writeTinyLlama(const std::string &dir, uint64_t seed)
   if (std::rename(tmp.c_str(), cfg.c_str()) != 0)
     return absl::InternalError(absl::StrCat(cfg.str().str(), ": cannot rename into place"));
   return absl::OkStatus();
+}
+
+int64_t anec::import::scanFp16Range(const char *p, int64_t n, FloatStorage storage,
+                                    ImportReport &report) {
+  int64_t nonFinite = 0;
+  for (int64_t k = 0; k < n; ++k) {
+    float v;
+    if (storage == FloatStorage::F32) {
+      memcpy(&v, p + 4 * k, 4);
+    } else if (storage == FloatStorage::F16) {
+      _Float16 h;
+      memcpy(&h, p + 2 * k, 2);
+      v = (float)h;
+    } else {
+      uint32_t bits = uint32_t((unsigned char)p[2 * k]) << 16 |
+                      uint32_t((unsigned char)p[2 * k + 1]) << 24;
+      memcpy(&v, &bits, 4);
+    }
+    float a = std::fabs(v);
+    if (!std::isfinite(a))
+      ++nonFinite;
+    else if (a > 65504.0f)
+      report.fp16Overflows++;
+    else if (a != 0 && a < 5.9604645e-8f)
+      report.fp16Underflows++;
+  }
+  return nonFinite;
 }

@@ -19,6 +19,12 @@ struct ImportReport {
   int64_t fp16Underflows = 0;
 };
 
+enum class FloatStorage { F32, F16, BF16 };
+
+/// Scans `n` stored floats for values fp16 cannot hold, counting overflows
+/// and underflows into `report`; returns how many are NaN or Inf.
+int64_t scanFp16Range(const char *data, int64_t n, FloatStorage storage, ImportReport &report);
+
 /// Reads config.json and the safetensors of `dir` into a mil module whose
 /// weights are resources backed by the mapped checkpoint files.
 absl::StatusOr<mlir::OwningOpRef<mlir::ModuleOp>>
