@@ -68,18 +68,12 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
       return signalPassFailure();
     }
     llvm::Regex excluded(exclude);
-    SmallVector<Value> weights;
-    fn.walk([&](Operation *op) {
-      Value w;
-      if (auto c = dyn_cast<ConvOp>(op))
-        w = c.getWeight();
-      else if (auto l = dyn_cast<LinearOp>(op))
-        w = l.getWeight();
-      else if (auto g = dyn_cast<GatherOp>(op); g && g.getAxis() == 0)
-        w = g.getX(); // an embedding table: rows are tokens
-      if (w && !llvm::is_contained(weights, w))
-        weights.push_back(w);
-    });
+    std::string regexError;
+    if (!exclude.empty() && !excluded.isValid(regexError)) {
+      fn.emitError("exclude is not a valid regex: ") << regexError;
+      return signalPassFailure();
+    }
+    SmallVector<Value> weights = collectWeights(fn, /*embeddings=*/true);
     if (mixedBits <= 0) {
       for (Value w : weights)
         palettize(w, excluded, (int)nbits);

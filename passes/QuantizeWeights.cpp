@@ -55,18 +55,7 @@ struct QuantizeWeightsPass : anec::impl::QuantizeWeightsBase<QuantizeWeightsPass
       return signalPassFailure();
     }
     // Weights: constants (or fp16 casts of constants) read by weight operands.
-    SmallVector<Value> weights;
-    fn.walk([&](Operation *op) {
-      Value w;
-      if (auto c = dyn_cast<ConvOp>(op))
-        w = c.getWeight();
-      else if (auto l = dyn_cast<LinearOp>(op))
-        w = l.getWeight();
-      else
-        return;
-      if (!llvm::is_contained(weights, w))
-        weights.push_back(w);
-    });
+    SmallVector<Value> weights = collectWeights(fn, /*embeddings=*/false);
     for (Value w : weights)
       quantize(w, excluded);
   }

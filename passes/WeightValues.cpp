@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "passes/WeightValues.h"
+#include "dialects/Mil/MilDialect.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -54,4 +55,21 @@ bool anec::readWeightValues(ElementsAttr attr, std::vector<float> &out, bool rou
     }
   }
   return finish();
+}
+
+llvm::SmallVector<Value> anec::collectWeights(Operation *fn, bool embeddings) {
+  using namespace anec::mil;
+  llvm::SmallVector<Value> weights;
+  fn->walk([&](Operation *op) {
+    Value w;
+    if (auto c = dyn_cast<ConvOp>(op))
+      w = c.getWeight();
+    else if (auto l = dyn_cast<LinearOp>(op))
+      w = l.getWeight();
+    else if (auto g = dyn_cast<GatherOp>(op); embeddings && g && g.getAxis() == 0)
+      w = g.getX(); // an embedding table: rows are tokens
+    if (w && !llvm::is_contained(weights, w))
+      weights.push_back(w);
+  });
+  return weights;
 }

@@ -3,6 +3,8 @@
 #define ANEC_PASSES_WEIGHTVALUES_H
 
 #include "mlir/IR/BuiltinAttributeInterfaces.h"
+#include "mlir/IR/Value.h"
+#include "llvm/ADT/SmallVector.h"
 
 #include <vector>
 
@@ -13,6 +15,10 @@ namespace anec {
 /// `roundToHalf`. False for other element types and for resources shorter
 /// than their type says.
 bool readWeightValues(mlir::ElementsAttr attr, std::vector<float> &out, bool roundToHalf);
+
+/// The weight operands of the conv and linear ops in `fn`, each once, in
+/// order of appearance; with `embeddings`, also the tables of axis-0 gathers.
+llvm::SmallVector<mlir::Value> collectWeights(mlir::Operation *fn, bool embeddings);
 
 } // namespace anec
 

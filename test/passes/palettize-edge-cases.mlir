@@ -35,6 +35,8 @@
 // BADMIX: error: mode=unique chooses its own bits; it does not combine with mixed-bits
 // RUN: not anec-opt %s --anec-palettize-weights="mode=median" -o /dev/null 2>&1 | %FileCheck %s --check-prefix=BADMODE
 // BADMODE: error: mode must be kmeans, uniform or unique, got 'median'
+// RUN: not anec-opt %s --anec-palettize-weights="exclude=(" -o /dev/null 2>&1 | %FileCheck %s --check-prefix=BADREGEX
+// BADREGEX: error: exclude is not a valid regex:
 func.func @zeros(%x: tensor<4x16xf16>) -> tensor<4x32xf16> {
   %w = mil.const dense<0.0> : tensor<32x16xf16>
   %0 = mil.linear(x = %x, weight = %w) : (tensor<4x16xf16>, tensor<32x16xf16>) -> tensor<4x32xf16>
