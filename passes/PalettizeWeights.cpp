@@ -67,12 +67,10 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
           << granularity << "'";
       return signalPassFailure();
     }
-    llvm::Regex excluded(exclude);
-    std::string regexError;
-    if (!exclude.empty() && !excluded.isValid(regexError)) {
-      fn.emitError("exclude is not a valid regex: ") << regexError;
+    FailureOr<llvm::Regex> parsed = parseExcludeRegex(fn, exclude);
+    if (failed(parsed))
       return signalPassFailure();
-    }
+    llvm::Regex &excluded = *parsed;
     SmallVector<Value> weights = collectWeights(fn, /*embeddings=*/true);
     if (mixedBits <= 0) {
       for (Value w : weights)

@@ -48,12 +48,10 @@ struct QuantizeWeightsPass : anec::impl::QuantizeWeightsBase<QuantizeWeightsPass
       fn.emitError("dtype must be int8 or uint8, got '") << dtype << "'";
       return signalPassFailure();
     }
-    llvm::Regex excluded(exclude);
-    std::string regexError;
-    if (!exclude.empty() && !excluded.isValid(regexError)) {
-      fn.emitError("exclude is not a valid regex: ") << regexError;
+    FailureOr<llvm::Regex> parsed = parseExcludeRegex(fn, exclude);
+    if (failed(parsed))
       return signalPassFailure();
-    }
+    llvm::Regex &excluded = *parsed;
     // Weights: constants (or fp16 casts of constants) read by weight operands.
     SmallVector<Value> weights = collectWeights(fn, /*embeddings=*/false);
     for (Value w : weights)

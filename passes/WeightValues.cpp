@@ -73,3 +73,11 @@ llvm::SmallVector<Value> anec::collectWeights(Operation *fn, bool embeddings) {
   });
   return weights;
 }
+
+FailureOr<llvm::Regex> anec::parseExcludeRegex(Operation *fn, llvm::StringRef exclude) {
+  llvm::Regex regex(exclude);
+  std::string error;
+  if (!exclude.empty() && !regex.isValid(error))
+    return fn->emitError("exclude is not a valid regex: ") << error;
+  return regex;
+}

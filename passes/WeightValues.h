@@ -5,6 +5,8 @@
 #include "mlir/IR/BuiltinAttributeInterfaces.h"
 #include "mlir/IR/Value.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/Regex.h"
+#include "mlir/Support/LogicalResult.h"
 
 #include <vector>
 
@@ -15,6 +17,10 @@ namespace anec {
 /// `roundToHalf`. False for other element types and for resources shorter
 /// than their type says.
 bool readWeightValues(mlir::ElementsAttr attr, std::vector<float> &out, bool roundToHalf);
+
+/// `exclude`, the regex on weight names a compression pass leaves alone; an
+/// error on `fn` when it is not a valid regex.
+mlir::FailureOr<llvm::Regex> parseExcludeRegex(mlir::Operation *fn, llvm::StringRef exclude);
 
 /// The weight operands of the conv and linear ops in `fn`, each once, in
 /// order of appearance; with `embeddings`, also the tables of axis-0 gathers.

@@ -31,11 +31,11 @@
 // UNIQUE-LABEL: func.func @many
 // UNIQUE-NOT: constexpr_lut_to_dense
 // RUN: anec-run %s --function=four --compare=%tu.mlir --mode=fp16 --max-rel=0 | %FileCheck %s --check-prefix=EXACT
-// RUN: not anec-opt %s --anec-palettize-weights="mode=unique mixed-bits=4" -o /dev/null 2>&1 | %FileCheck %s --check-prefix=BADMIX
+// RUN: not anec-opt %s --anec-palettize-weights="mode=unique mixed-bits=4" -o %t.unused 2>&1 | %FileCheck %s --check-prefix=BADMIX
 // BADMIX: error: mode=unique chooses its own bits; it does not combine with mixed-bits
-// RUN: not anec-opt %s --anec-palettize-weights="mode=median" -o /dev/null 2>&1 | %FileCheck %s --check-prefix=BADMODE
+// RUN: not anec-opt %s --anec-palettize-weights="mode=median" -o %t.unused 2>&1 | %FileCheck %s --check-prefix=BADMODE
 // BADMODE: error: mode must be kmeans, uniform or unique, got 'median'
-// RUN: not anec-opt %s --anec-palettize-weights="exclude=(" -o /dev/null 2>&1 | %FileCheck %s --check-prefix=BADREGEX
+// RUN: not anec-opt %s --anec-palettize-weights="exclude=(" -o %t.unused 2>&1 | %FileCheck %s --check-prefix=BADREGEX
 // BADREGEX: error: exclude is not a valid regex:
 func.func @zeros(%x: tensor<4x16xf16>) -> tensor<4x32xf16> {
   %w = mil.const dense<0.0> : tensor<32x16xf16>

@@ -8,11 +8,30 @@
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <fcntl.h>
+#include <unistd.h>
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   anec::registerDialects(registry);
   anec::registerPasses();
-  return mlir::asMainReturnCode(mlir::MlirOptMain(
-      argc, argv, "anec optimizer: mil dialect and ANE passes\n", registry));
+  auto [input, output] = mlir::registerAndParseCLIOptions(
+      argc, argv, "anec optimizer: mil dialect and ANE passes\n", registry);
+  // An output that is a device or pipe (-o /dev/null) becomes stdout: the
+  // output file's clean-up on failure would otherwise delete it (as root).
+  llvm::sys::fs::file_status st;
+  if (output != "-" && !llvm::sys::fs::status(output, st) && llvm::sys::fs::exists(st) &&
+      !llvm::sys::fs::is_regular_file(st)) {
+    int fd = ::open(output.c_str(), O_WRONLY);
+    if (fd < 0 || ::dup2(fd, STDOUT_FILENO) < 0) {
+      llvm::errs() << "anec-opt: error: " << output << ": cannot open for writing\n";
+      return 1;
+    }
+    ::close(fd);
+    output = "-";
+  }
+  return mlir::asMainReturnCode(mlir::MlirOptMain(argc, argv, input, output, registry));
 }

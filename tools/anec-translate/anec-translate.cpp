@@ -85,7 +85,12 @@ static int fail(const std::string &message) {
 /// Writes `module` to -o (text with locations, or bytecode), through a
 /// temporary file renamed into place.
 static int writeModule(ModuleOp module) {
-  std::string tmp = output == "-" ? "-" : output + ".tmp";
+  // Devices and pipes (-o /dev/null) are written directly: renaming a file
+  // over them would replace them.
+  llvm::sys::fs::file_status st;
+  bool special = !llvm::sys::fs::status(output, st) && llvm::sys::fs::exists(st) &&
+                 !llvm::sys::fs::is_regular_file(st);
+  std::string tmp = output == "-" || special ? output.getValue() : output + ".tmp";
   {
     std::error_code ec;
     llvm::raw_fd_ostream os(tmp, ec);
@@ -102,7 +107,7 @@ static int writeModule(ModuleOp module) {
     if (os.has_error())
       return fail(fmt::format("{}: write failed", output.getValue()));
   }
-  if (tmp != "-" && std::rename(tmp.c_str(), output.c_str()) != 0)
+  if (tmp != output && std::rename(tmp.c_str(), output.c_str()) != 0)
     return fail(fmt::format("{}: cannot rename into place", output.getValue()));
   return 0;
 }
