@@ -11,9 +11,7 @@ seconds="${1:-60}"
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(safetensors config gguf mil-text mlmodel milblob mlir)
-"$root/utils/setup.sh" --no-build
-dpkg-query -W -f='${Status}' libclang-rt-19-dev 2>/dev/null | grep -q "install ok installed" || \
-  apt-get install -y -qq libclang-rt-19-dev
+"$root/utils/setup.sh" --no-build --sanitizers
 build="$root/build-fuzz"
 flags="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -g -O1"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

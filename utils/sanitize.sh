@@ -4,9 +4,7 @@
 # Usage: utils/sanitize.sh
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-"$root/utils/setup.sh" --no-build
-dpkg-query -W -f='${Status}' libclang-rt-19-dev 2>/dev/null | grep -q "install ok installed" || \
-  apt-get install -y -qq libclang-rt-19-dev
+"$root/utils/setup.sh" --no-build --sanitizers
 build="$root/build-asan"
 flags="-fsanitize=address,undefined -fno-omit-frame-pointer -O1 -g"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs every Debian package anec's build and tests need (idempotent), then
-# configures and builds anec into build/. Usage: utils/setup.sh [--no-build]
+# configures and builds anec into build/.
+# Usage: utils/setup.sh [--no-build] [--sanitizers]
+#   --sanitizers also installs clang's sanitizer and libFuzzer runtimes
+#   (utils/sanitize.sh, utils/fuzz.sh).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -12,6 +15,14 @@ packages=(
   libopenblas-dev
   python3-numpy
 )
+build_after=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-build) build_after=0 ;;
+    --sanitizers) packages+=(libclang-rt-19-dev) ;;
+    *) echo "setup: unknown option '$arg' (--no-build, --sanitizers)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do
@@ -26,7 +37,7 @@ if ((${#missing[@]})); then
   $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-[ "${1:-}" = "--no-build" ] && exit 0
+[ "$build_after" = 1 ] || exit 0
 
 build="$root/build"
 if [ ! -f "$build/build.ninja" ]; then
