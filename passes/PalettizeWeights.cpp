@@ -8,12 +8,18 @@
 // histogram of their distinct fp16 values) or evenly spaced (`uniform`).
 // The ANE decompresses palettized weights in hardware.
 //
+// A module pass: functions share weights (prefill and decode hold the same
+// constant attributes), and each shared weight is clustered once, counted
+// once in a mixed-bits budget, and given the same LUT in every function.
+//
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
+#include "passes/CompressionReport.h"
 #include "passes/WeightValues.h"
-#include "lib/Compression/KMeans1D.h"
+#include "lib/Compression/Palettize.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Threading.h"
 #include "llvm/Support/Format.h"
@@ -48,219 +54,225 @@ std::vector<char> pack(const std::vector<uint8_t> &idx, unsigned bits) {
 struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsPass> {
   using PalettizeWeightsBase::PalettizeWeightsBase;
 
+  /// One weight operand: the value used and the constant behind it.
+  struct Use {
+    Value weight;
+    ConstOp constant;
+  };
+  /// A distinct weight (constant attribute and type) and its uses.
+  struct Weight {
+    std::string name;
+    RankedTensorType type;
+    SmallVector<Use, 2> uses;
+    int bits = 0;
+  };
+
   void runOnOperation() override {
-    func::FuncOp fn = getOperation();
+    ModuleOp module = getOperation();
     if (!llvm::is_contained({1, 2, 3, 4, 6, 8}, (int)nbits)) {
-      fn.emitError("nbits must be 1, 2, 3, 4, 6 or 8, got ") << (int64_t)nbits;
+      module.emitError("nbits must be 1, 2, 3, 4, 6 or 8, got ") << (int64_t)nbits;
       return signalPassFailure();
     }
     if (mode != "kmeans" && mode != "uniform" && mode != "unique") {
-      fn.emitError("mode must be kmeans, uniform or unique, got '") << mode << "'";
+      module.emitError("mode must be kmeans, uniform or unique, got '") << mode << "'";
       return signalPassFailure();
     }
     if (mode == "unique" && mixedBits > 0) {
-      fn.emitError("mode=unique chooses its own bits; it does not combine with mixed-bits");
+      module.emitError("mode=unique chooses its own bits; it does not combine with mixed-bits");
       return signalPassFailure();
     }
     if (granularity != "per_tensor" && granularity != "per_grouped_channel") {
-      fn.emitError("granularity must be per_tensor or per_grouped_channel, got '")
+      module.emitError("granularity must be per_tensor or per_grouped_channel, got '")
           << granularity << "'";
       return signalPassFailure();
     }
-    FailureOr<llvm::Regex> parsed = parseExcludeRegex(fn, exclude);
+    if (groupSize < 1) {
+      module.emitError("group-size must be at least 1, got ") << (int64_t)groupSize;
+      return signalPassFailure();
+    }
+    FailureOr<llvm::Regex> parsed = parseExcludeRegex(module, exclude);
     if (failed(parsed))
       return signalPassFailure();
-    llvm::Regex &excluded = *parsed;
-    SmallVector<Value> weights = collectWeights(fn, /*embeddings=*/true);
+    std::vector<Weight> weights = collect(module, *parsed);
+
     if (mixedBits <= 0) {
-      for (Value w : weights)
-        palettize(w, excluded, (int)nbits);
-      return;
+      for (Weight &w : weights)
+        w.bits = (int)nbits;
+    } else if (failed(chooseMixedBits(module, weights))) {
+      return signalPassFailure();
     }
-    // Mixed bit widths: start every weight at the fewest bits and give more
-    // bits where they buy the most error per bit, until the average reaches
-    // `mixed-bits` (a greedy walk down each weight's error-vs-bits curve).
+    std::vector<WeightReport> reports;
+    for (Weight &w : weights)
+      palettize(w, reports);
+    if (!reportFile.empty() && failed(writeCompressionReport(module, reportFile, reports)))
+      return signalPassFailure();
+  }
+
+  /// The distinct weights of every function, in order of first use.
+  std::vector<Weight> collect(ModuleOp module, llvm::Regex &excluded) {
+    std::vector<Weight> weights;
+    llvm::DenseMap<std::pair<Attribute, Type>, size_t> index;
+    module.walk([&](func::FuncOp fn) {
+      for (Value weight : collectWeights(fn, /*embeddings=*/true)) {
+        Operation *def = weight.getDefiningOp();
+        if (auto cast = dyn_cast_or_null<CastOp>(def))
+          def = cast.getX().getDefiningOp();
+        auto c = dyn_cast_or_null<ConstOp>(def);
+        auto type = cast<RankedTensorType>(weight.getType());
+        if (!c || type.getNumElements() < (int64_t)weightThreshold ||
+            !type.getElementType().isF16())
+          continue;
+        auto [it, inserted] = index.try_emplace({c.getVal(), type}, weights.size());
+        if (inserted) {
+          // The weight's name: its constant's location, or its cast's
+          // (constants hoisted by canonicalization lose theirs).
+          std::string name;
+          for (Location loc : {c.getLoc(), weight.getLoc()})
+            if (auto n = dyn_cast<NameLoc>(loc)) {
+              name = n.getName().str();
+              break;
+            }
+          if (!exclude.empty() && excluded.match(name)) {
+            index[{c.getVal(), type}] = SIZE_MAX;
+            continue;
+          }
+          weights.push_back({name, type, {}, 0});
+        }
+        if (it->second != SIZE_MAX)
+          weights[it->second].uses.push_back({weight, c});
+      }
+    });
+    return weights;
+  }
+
+  /// The weight's values as fp16 bits; failure (with a remark) when they
+  /// cannot be read or a LUT cannot hold them.
+  LogicalResult readValues(const Weight &w, std::vector<uint16_t> &half) {
+    std::vector<float> values;
+    ConstOp c = w.uses.front().constant;
+    if (!readWeightValues(c.getVal(), values, /*roundToHalf=*/true))
+      return failure();
+    // A LUT cannot hold NaN or Inf faithfully (nearest-value search is
+    // undefined on them): such a weight stays as it is, and says so.
+    if (!llvm::all_of(values, [](float v) { return std::isfinite(v); })) {
+      c.emitRemark("not palettized: the weight holds NaN or Inf");
+      return failure();
+    }
+    half.resize(values.size());
+    for (size_t i = 0; i < values.size(); ++i)
+      half[i] = compression::floatToHalf(values[i]);
+    return success();
+  }
+
+  int64_t rowsPerLut(int64_t rows) {
+    return granularity == "per_grouped_channel" ? compression::rowsPerLut(rows, groupSize) : rows;
+  }
+
+  compression::LutMode lutMode() const {
+    return mode == "uniform" ? compression::LutMode::Uniform : compression::LutMode::KMeans;
+  }
+
+  /// Squared error and signal energy of palettizing `w` with `bits`.
+  std::pair<double, double> errorOf(MLIRContext *ctx, const std::vector<uint16_t> &w, int64_t rows,
+                                    int bits) {
+    int64_t per = (int64_t)w.size() / rows;
+    int64_t groupRows = rowsPerLut(rows), groups = rows / groupRows;
+    std::vector<compression::PaletteError> errs(groups);
+    // Groups cluster independently: one task each, on the context's threads.
+    parallelFor(ctx, 0, groups, [&](size_t g) {
+      errs[g] = compression::Palettizer::forThisThread().run(
+          w.data() + g * groupRows * per, groupRows * per, bits, lutMode(), nullptr, nullptr);
+    });
+    double err = 0, energy = 0;
+    for (const compression::PaletteError &e : errs)
+      err += e.squaredError, energy += e.energy;
+    return {err, energy};
+  }
+
+  /// Mixed bit widths: start every weight at the fewest bits and give more
+  /// bits where they buy the most error per bit, until the average reaches
+  /// `mixed-bits` (a greedy walk down each weight's error-vs-bits curve).
+  /// Bits are what is stored: indices and LUTs. A weight shared by several
+  /// functions counts once.
+  LogicalResult chooseMixedBits(ModuleOp module, std::vector<Weight> &weights) {
     static const int kBits[] = {2, 3, 4, 6, 8};
     struct Candidate {
-      Value weight;
-      std::string name;
-      int64_t elements;
+      Weight *weight;
       double errors[5];
-      double energy;
+      double storedBits[5];
       int level = 0;
     };
     std::vector<Candidate> cands;
     int64_t total = 0;
-    for (Value wv : weights) {
-      ConstOp c;
-      std::vector<float> w;
-      std::string name;
-      if (!eligible(wv, excluded, c, w, name))
+    for (Weight &w : weights) {
+      std::vector<uint16_t> half;
+      if (failed(readValues(w, half))) {
+        w.bits = 0; // stays fp16
         continue;
-      Candidate cand{wv, name, (int64_t)w.size(), {}, 0};
-      int64_t rows = cast<RankedTensorType>(wv.getType()).getDimSize(0);
-      for (int l = 0; l < 5; ++l) {
-        auto [err, energy] = errorOf(fn.getContext(), w, rows, kBits[l]);
-        cand.errors[l] = err;
-        cand.energy = energy;
       }
-      total += cand.elements;
-      cands.push_back(std::move(cand));
+      Candidate cand{&w, {}, {}, 0};
+      int64_t rows = w.type.getDimSize(0), luts = rows / rowsPerLut(rows);
+      for (int l = 0; l < 5; ++l) {
+        cand.errors[l] = errorOf(module.getContext(), half, rows, kBits[l]).first;
+        cand.storedBits[l] = double(half.size()) * kBits[l] + 16.0 * luts * (1 << kBits[l]);
+      }
+      total += half.size();
+      cands.push_back(cand);
     }
     double budget = mixedBits * total, used = 0;
     for (Candidate &c : cands)
-      used += kBits[0] * c.elements;
+      used += c.storedBits[0];
+    if (used > budget && total)
+      emitRemark(module.getLoc())
+          << fmt::format("mixed palettization: 2 bits everywhere already take {:.2f} bits per "
+                         "weight with the LUTs, over the budget of {}",
+                         used / double(total), (double)mixedBits);
     while (true) {
       Candidate *best = nullptr;
       double bestGain = 0;
       for (Candidate &c : cands) {
         if (c.level == 4)
           continue;
-        double extra = (kBits[c.level + 1] - kBits[c.level]) * double(c.elements);
+        double extra = c.storedBits[c.level + 1] - c.storedBits[c.level];
         if (used + extra > budget)
           continue;
         double gain = (c.errors[c.level] - c.errors[c.level + 1]) / extra;
-        if (!best || gain > bestGain)
+        if (gain > 0 && (!best || gain > bestGain))
           best = &c, bestGain = gain;
       }
       if (!best)
         break;
-      used += (kBits[best->level + 1] - kBits[best->level]) * double(best->elements);
+      used += best->storedBits[best->level + 1] - best->storedBits[best->level];
       ++best->level;
     }
-    for (Candidate &c : cands) {
-      int bits = kBits[c.level];
-      palettize(c.weight, excluded, bits);
-    }
+    for (Candidate &c : cands)
+      c.weight->bits = kBits[c.level];
     if (report && total)
-      emitRemark(fn.getLoc()) << fmt::format(
-          "mixed palettization: {:.2f} bits per weight on average over {} weights",
+      emitRemark(module.getLoc()) << fmt::format(
+          "mixed palettization: {:.2f} bits per weight on average (indices and LUTs) over {} "
+          "weights",
           used / double(total), total);
+    return success();
   }
 
-  /// The LUT (sorted, fp16-rounded) for `values` with `bits`-wide indices.
-  std::vector<float> lutFor(const std::vector<float> &values, int bits) {
-    int entries = 1 << bits;
-    std::vector<double> lut;
-    if (mode == "uniform") {
-      auto [lo, hi] = std::minmax_element(values.begin(), values.end());
-      for (int i = 0; i < entries; ++i)
-        lut.push_back(*lo + (*hi - *lo) * (entries == 1 ? 0.0 : double(i) / (entries - 1)));
-    } else {
-      std::vector<float> sorted(values);
-      std::sort(sorted.begin(), sorted.end());
-      std::vector<double> x, w;
-      for (float v : sorted) {
-        if (!x.empty() && x.back() == v)
-          w.back() += 1;
-        else
-          x.push_back(v), w.push_back(1);
-      }
-      lut = compression::optimalKMeans1D(x, w, entries);
-    }
-    std::vector<float> out;
-    for (double c : lut)
-      out.push_back((float)(_Float16)c);
-    out.resize(entries, out.empty() ? 0.0f : out.back());
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-
-  static uint8_t nearest(const std::vector<float> &lut, float v) {
-    auto it = std::lower_bound(lut.begin(), lut.end(), v);
-    size_t i = it - lut.begin();
-    if (i == lut.size())
-      return (uint8_t)(i - 1);
-    if (i > 0 && std::fabs(lut[i - 1] - v) <= std::fabs(lut[i] - v))
-      return (uint8_t)(i - 1);
-    return (uint8_t)i;
-  }
-
-  /// The constant behind a weight operand, its fp16 values and its name, if
-  /// it is one to palettize.
-  bool eligible(Value weight, llvm::Regex &excluded, ConstOp &c, std::vector<float> &w,
-                std::string &name) {
-    Operation *def = weight.getDefiningOp();
-    if (auto cast = dyn_cast_or_null<CastOp>(def))
-      def = cast.getX().getDefiningOp();
-    c = dyn_cast_or_null<ConstOp>(def);
-    auto type = cast<RankedTensorType>(weight.getType());
-    if (!c || type.getNumElements() < (int64_t)weightThreshold || !type.getElementType().isF16())
-      return false;
-    // The weight's name: its constant's location, or its cast's (constants
-    // hoisted by canonicalization lose theirs).
-    name.clear();
-    for (Location loc : {c.getLoc(), weight.getLoc()})
-      if (auto n = dyn_cast<NameLoc>(loc)) {
-        name = n.getName().str();
-        break;
-      }
-    if (!exclude.empty() && excluded.match(name))
-      return false;
-    if (!readWeightValues(c.getVal(), w, /*roundToHalf=*/true))
-      return false;
-    // A LUT cannot hold NaN or Inf faithfully (nearest-value search is
-    // undefined on them): such a weight stays as it is, and says so.
-    if (!llvm::all_of(w, [](float v) { return std::isfinite(v); })) {
-      c.emitRemark("not palettized: the weight holds NaN or Inf");
-      return false;
-    }
-    return true;
-  }
-
-  /// Output channels sharing one LUT. Per group, groups must tile the
-  /// channels: the largest divisor of `rows` up to `group-size` (8250 vocab
-  /// rows take 30-row groups), or one LUT for all when that divisor is so
-  /// small that the LUTs would cost more than they buy.
-  int64_t rowsPerLut(int64_t rows) {
-    if (granularity != "per_grouped_channel")
-      return rows;
-    int64_t limit = std::min<int64_t>(groupSize, rows);
-    for (int64_t d = limit; d >= 1; --d)
-      if (rows % d == 0)
-        return d * 4 >= limit ? d : rows;
-    return rows;
-  }
-
-  /// Squared error and signal energy of palettizing `w` with `bits`.
-  std::pair<double, double> errorOf(MLIRContext *ctx, const std::vector<float> &w, int64_t rows,
-                                    int bits) {
-    int64_t per = (int64_t)w.size() / rows;
-    int64_t groupRows = rowsPerLut(rows), groups = rows / groupRows;
-    std::vector<double> errs(groups), energies(groups);
-    // Groups cluster independently: one task each, on the context's threads.
-    parallelFor(ctx, 0, groups, [&](size_t g) {
-      std::vector<float> values(w.begin() + g * groupRows * per,
-                                w.begin() + (g + 1) * groupRows * per);
-      std::vector<float> lut = lutFor(values, bits);
-      for (float v : values) {
-        float q = lut[nearest(lut, v)];
-        errs[g] += double(v - q) * (v - q);
-        energies[g] += double(v) * v;
-      }
-    });
-    double err = 0, energy = 0;
-    for (int64_t g = 0; g < groups; ++g)
-      err += errs[g], energy += energies[g];
-    return {err, energy};
-  }
-
-  void palettize(Value weight, llvm::Regex &excluded, int bits) {
-    ConstOp c;
-    std::vector<float> w;
-    std::string name;
-    if (!eligible(weight, excluded, c, w, name))
+  void palettize(Weight &w, std::vector<WeightReport> &reports) {
+    std::vector<uint16_t> half;
+    if (w.bits == 0 || failed(readValues(w, half)))
       return;
-    auto type = cast<RankedTensorType>(weight.getType());
-    int nbits = bits;
+    RankedTensorType type = w.type;
+    ConstOp c = w.uses.front().constant;
+    int64_t rows = type.getDimSize(0), per = type.getNumElements() / rows;
+    int64_t groupRows = rowsPerLut(rows);
+    int64_t groups = rows / groupRows;
+    int nbits = w.bits;
     if (mode == "unique") {
       // The fewest supported bits whose LUT holds every distinct value of
       // each LUT's rows: palettization without error, or none at all.
-      int64_t rows = type.getDimSize(0), per = type.getNumElements() / rows;
-      int64_t groupRows = rowsPerLut(rows);
       size_t distinct = 0;
-      for (int64_t g = 0; g < rows / groupRows; ++g) {
-        std::vector<float> v(w.begin() + g * groupRows * per, w.begin() + (g + 1) * groupRows * per);
+      for (int64_t g = 0; g < groups; ++g) {
+        std::vector<float> v;
+        for (int64_t k = g * groupRows * per; k < (g + 1) * groupRows * per; ++k)
+          v.push_back(compression::halfToFloat(half[k]));
         std::sort(v.begin(), v.end());
         distinct = std::max<size_t>(distinct, std::unique(v.begin(), v.end()) - v.begin());
       }
@@ -275,80 +287,72 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
           break;
         }
     }
-    int64_t rows = type.getDimSize(0), per = type.getNumElements() / rows;
     bool grouped = granularity == "per_grouped_channel";
-    int64_t groupRows = rowsPerLut(rows);
-    int64_t groups = rows / groupRows;
     int entries = 1 << nbits;
-    std::vector<uint8_t> idx(w.size());
-    std::vector<_Float16> luts(groups * entries);
-    std::vector<double> errs(groups), energies(groups), maxAbsOf(groups);
+    std::vector<uint8_t> idx(half.size());
+    std::vector<uint16_t> luts(groups * entries);
+    std::vector<compression::PaletteError> errs(groups);
     // Groups cluster independently, each writing its own slices.
-    parallelFor(weight.getContext(), 0, groups, [&](size_t g) {
-      const float *values = w.data() + g * groupRows * per;
-      std::vector<float> lut = lutFor(std::vector<float>(values, values + groupRows * per), nbits);
-      for (int64_t k = 0; k < groupRows * per; ++k) {
-        uint8_t i = nearest(lut, values[k]);
-        idx[g * groupRows * per + k] = i;
-        double d = double(values[k]) - lut[i];
-        errs[g] += d * d;
-        energies[g] += double(values[k]) * values[k];
-        maxAbsOf[g] = std::max(maxAbsOf[g], std::fabs(d));
-      }
-      for (int e = 0; e < entries; ++e)
-        luts[g * entries + e] = (_Float16)lut[e];
+    parallelFor(type.getContext(), 0, groups, [&](size_t g) {
+      size_t n = groupRows * per;
+      errs[g] = compression::Palettizer::forThisThread().run(
+          half.data() + g * n, n, nbits, lutMode(), idx.data() + g * n, &luts[g * entries]);
     });
     double err = 0, energy = 0, maxAbs = 0;
-    for (int64_t g = 0; g < groups; ++g)
-      err += errs[g], energy += energies[g], maxAbs = std::max(maxAbs, maxAbsOf[g]);
-    OpBuilder b(weight.getContext());
-    b.setInsertionPointAfterValue(weight);
-    Location loc = c.getLoc();
-    MLIRContext *ctx = weight.getContext();
+    for (const compression::PaletteError &e : errs)
+      err += e.squaredError, energy += e.energy, maxAbs = std::max(maxAbs, e.maxAbsError);
+    MLIRContext *ctx = type.getContext();
     std::vector<char> packed = pack(idx, nbits);
     auto heap = [&](ArrayRef<char> bytes) {
       return HeapAsmResourceBlob::allocateAndCopyInferAlign(bytes);
     };
-    std::string base = name.empty() ? "palettized" : name;
-    Value result;
+    ArrayRef<char> lutBytes(reinterpret_cast<const char *>(luts.data()), 2 * luts.size());
+    std::string base = w.name.empty() ? "palettized" : w.name;
+    Builder b(ctx);
     // iOS16 holds 1/2/4/6/8-bit per-tensor LUTs; everything else is iOS18's.
-    if (!grouped && nbits != 3) {
+    bool ios16 = !grouped && nbits != 3;
+    ElementsAttr indicesAttr, lutAttr;
+    if (ios16) {
       auto idxType = RankedTensorType::get({(int64_t)packed.size()},
                                            IntegerType::get(ctx, 8, IntegerType::Unsigned));
-      Value indices = b.create<ConstOp>(
-          loc, DenseResourceElementsAttr::get(idxType, base + ".indices", heap(packed)));
-      auto lutType = RankedTensorType::get({entries}, b.getF16Type());
-      Value lut = b.create<ConstOp>(
-          loc, DenseResourceElementsAttr::get(
-                   lutType, base + ".lut",
-                   heap(ArrayRef<char>(reinterpret_cast<const char *>(luts.data()), 2 * luts.size()))));
-      result = b.create<ConstexprLutToDenseOp>(loc, type, indices, lut,
-                                               b.getDenseI64ArrayAttr(type.getShape()), nullptr);
+      indicesAttr = DenseResourceElementsAttr::get(idxType, base + ".indices", heap(packed));
+      lutAttr = DenseResourceElementsAttr::get(RankedTensorType::get({entries}, b.getF16Type()),
+                                               base + ".lut", heap(lutBytes));
     } else {
       auto idxType = RankedTensorType::get(type.getShape(),
                                            IntegerType::get(ctx, nbits, IntegerType::Unsigned));
-      Value indices = b.create<ConstOp>(
-          loc, DenseResourceElementsAttr::get(idxType, base + ".indices", heap(packed)));
+      indicesAttr = DenseResourceElementsAttr::get(idxType, base + ".indices", heap(packed));
       SmallVector<int64_t> lutShape(type.getRank(), 1);
       lutShape[0] = groups;
       lutShape.append({entries, 1});
-      auto lutType = RankedTensorType::get(lutShape, b.getF16Type());
-      Value lut = b.create<ConstOp>(
-          loc, DenseResourceElementsAttr::get(
-                   lutType, base + ".lut",
-                   heap(ArrayRef<char>(reinterpret_cast<const char *>(luts.data()), 2 * luts.size()))));
-      result = b.create<ConstexprLutToDenseOp>(loc, type, indices, lut, nullptr, nullptr);
+      lutAttr = DenseResourceElementsAttr::get(RankedTensorType::get(lutShape, b.getF16Type()),
+                                               base + ".lut", heap(lutBytes));
     }
-    weight.replaceAllUsesExcept(result, result.getDefiningOp());
-    if (report) {
-      // Bytes after: packed indices and fp16 LUTs, against fp16 weights.
-      double snr = err > 0 ? 10 * std::log10(energy / err) : INFINITY;
-      emitRemark(loc) << fmt::format(
+    // Every function using the weight gets the same attributes, so the
+    // bytes exist once in memory and once in the written blob.
+    for (Use &use : w.uses) {
+      OpBuilder ob(ctx);
+      ob.setInsertionPointAfterValue(use.weight);
+      Location loc = use.constant.getLoc();
+      Value indices = ob.create<ConstOp>(loc, indicesAttr);
+      Value lut = ob.create<ConstOp>(loc, lutAttr);
+      Value result =
+          ios16 ? ob.create<ConstexprLutToDenseOp>(loc, type, indices, lut,
+                                                   ob.getDenseI64ArrayAttr(type.getShape()), nullptr)
+                : ob.create<ConstexprLutToDenseOp>(loc, type, indices, lut, nullptr, nullptr);
+      use.weight.replaceAllUsesExcept(result, result.getDefiningOp());
+      ++numPalettized;
+    }
+    double snr = err > 0 ? 10 * std::log10(energy / err) : INFINITY;
+    int64_t bytesAfter = packed.size() + 2 * luts.size();
+    if (report)
+      emitRemark(c.getLoc()) << fmt::format(
           "'{}': {} bits, {} LUT{} of {} entries, {} -> {} bytes, SNR {:.1f} dB, max abs error {:.3g}",
-          name, nbits, groups, groups == 1 ? "" : "s", entries, 2 * w.size(),
-          packed.size() + 2 * luts.size(), snr, maxAbs);
-    }
-    ++numPalettized;
+          w.name, nbits, groups, groups == 1 ? "" : "s", entries, 2 * half.size(), bytesAfter, snr,
+          maxAbs);
+    reports.push_back({w.name, "palettize", groups == 1 ? "per_tensor" : "per_grouped_channel",
+                       nbits, (int64_t)half.size(), groups, (int64_t)w.uses.size(),
+                       2 * (int64_t)half.size(), bytesAfter, snr, maxAbs});
   }
 };
 

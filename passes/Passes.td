@@ -138,7 +138,7 @@ def QuantizeWeights : Pass<"anec-quantize-weights", "mlir::func::FuncOp"> {
   ];
 }
 
-def PalettizeWeights : Pass<"anec-palettize-weights", "mlir::func::FuncOp"> {
+def PalettizeWeights : Pass<"anec-palettize-weights", "mlir::ModuleOp"> {
   let summary = "Weights as look-up tables (constexpr_lut_to_dense)";
   let description = [{
     Replaces every fp16 weight of a conv or linear layer with at least
@@ -147,7 +147,8 @@ def PalettizeWeights : Pass<"anec-palettize-weights", "mlir::func::FuncOp"> {
     (iOS18 form). `kmeans` LUTs are the globally optimal 1-D k-means of the
     weights' fp16 values (dynamic programming over their histogram);
     `uniform` LUTs are evenly spaced. Weights whose location matches
-    `exclude` are kept.
+    `exclude` are kept. A weight shared by several functions is clustered
+    once and shares its LUT and indices.
   }];
   let dependentDialects = ["::anec::mil::MilDialect"];
   let options = [
@@ -166,6 +167,8 @@ def PalettizeWeights : Pass<"anec-palettize-weights", "mlir::func::FuncOp"> {
            "chosen to minimise the total squared error (0: nbits for all)">,
     Option<"report", "report", "bool", /*default=*/"false",
            "Remark each weight's bits, LUTs, bytes before and after, SNR and max abs error (and, with mixed-bits, the average)">,
+    Option<"reportFile", "report-file", "std::string", /*default=*/"\"\"",
+           "Write the per-weight report as JSON to this file">,
   ];
   let statistics = [
     Statistic<"numPalettized", "palettized", "Weights palettized">,

@@ -3,7 +3,8 @@
 // fp16 weights take at most 65536 distinct values, so clustering the
 // weighted histogram of distinct values by dynamic programming gives the
 // globally optimal 1-D k-means (the O(kn)-family of Wu 1991 and Grønlund et
-// al. 2017; here the simpler divide-and-conquer layer, O(kn log n)).
+// al. 2017; here each layer by divide and conquer, or within Knuth's
+// bounds).
 // Clusters in 1-D optimal k-means are contiguous in sorted order, and the
 // optimal split points are monotone in the prefix length.
 //
@@ -45,7 +46,8 @@ struct Prefix {
 } // namespace
 
 std::vector<double> anec::compression::optimalKMeans1D(const std::vector<double> &x,
-                                                       const std::vector<double> &w, int k) {
+                                                       const std::vector<double> &w, int k,
+                                                       KMeansSearch search) {
   size_t n = x.size();
   if (n == 0)
     return {};
@@ -59,30 +61,54 @@ std::vector<double> anec::compression::optimalKMeans1D(const std::vector<double>
   for (size_t i = 1; i <= n; ++i)
     prev[i] = p.cost(0, i);
   prev[0] = 0;
+  // The interval cost is Monge, so with the largest optimal split kept
+  // everywhere, split[l][i] <= split[l][i+1] and (Knuth) split[l-1][i] <=
+  // split[l][i]. Few clusters: divide and conquer over i on the first bound
+  // (O(n log n) a layer). Many clusters (8-bit LUTs): a downward scan within
+  // both bounds, whose windows are then short (measured ~1.6x faster at
+  // 256 clusters, ~3x slower at 16).
+  if (search == KMeansSearch::Auto)
+    search = k >= 64 ? KMeansSearch::Knuth : KMeansSearch::DivideAndConquer;
+  for (size_t i = 0; i <= n; ++i)
+    split[0][i] = 0;
   for (int layer = 1; layer < k; ++layer) {
     std::vector<uint32_t> &arg = split[layer];
-    // cur[i] = min_{j < i} prev[j] + cost(j, i), with argmin monotone in i.
-    auto solve = [&](auto &&self, size_t lo, size_t hi, size_t optLo, size_t optHi) -> void {
-      if (lo > hi)
-        return;
-      size_t mid = (lo + hi) / 2;
-      double best = inf;
-      size_t bestJ = optLo;
-      for (size_t j = optLo; j <= std::min(mid - 1, optHi); ++j) {
-        double c = prev[j] + p.cost(j, mid);
-        if (c < best) {
-          best = c;
+    const std::vector<uint32_t> &fewer = split[layer - 1];
+    cur.assign(n + 1, inf);
+    // Prefixes the remaining k-1-layer clusters leave room for.
+    size_t last = n - (k - 1 - layer);
+    auto best = [&](size_t i, size_t from, size_t to) {
+      double bestCost = inf;
+      size_t bestJ = from;
+      for (size_t j = from; j <= to; ++j) {
+        double c = prev[j] + p.cost(j, i);
+        if (c <= bestCost) {
+          bestCost = c;
           bestJ = j;
         }
       }
-      cur[mid] = best;
-      arg[mid] = (uint32_t)bestJ;
-      if (mid > lo)
-        self(self, lo, mid - 1, optLo, bestJ);
-      self(self, mid + 1, hi, bestJ, optHi);
+      cur[i] = bestCost;
+      arg[i] = (uint32_t)bestJ;
+      return bestJ;
     };
-    cur.assign(n + 1, inf);
-    solve(solve, layer + 1, n, layer, n - 1);
+    if (search == KMeansSearch::Knuth) {
+      // The previous layer has no split at `last` (its own last is one less).
+      size_t upper = last - 1;
+      for (size_t i = last; i >= (size_t)layer + 1; --i)
+        upper = best(i, i < last ? std::max<size_t>(layer, fewer[i]) : layer,
+                     std::min(i - 1, upper));
+    } else {
+      auto solve = [&](auto &&self, size_t lo, size_t hi, size_t optLo, size_t optHi) -> void {
+        if (lo > hi)
+          return;
+        size_t mid = (lo + hi) / 2;
+        size_t bestJ = best(mid, optLo, std::min(mid - 1, optHi));
+        if (mid > lo)
+          self(self, lo, mid - 1, optLo, bestJ);
+        self(self, mid + 1, hi, bestJ, optHi);
+      };
+      solve(solve, layer + 1, last, layer, last - 1);
+    }
     std::swap(prev, cur);
   }
   // Walk the splits back from (k clusters, n values).

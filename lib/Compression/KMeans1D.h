@@ -7,13 +7,17 @@
 
 namespace anec::compression {
 
+/// How each DP layer finds its optimal splits; all give the optimum.
+enum class KMeansSearch { Auto, DivideAndConquer, Knuth };
+
 /// The k centroids minimizing Σ w_i (x_i − c(x_i))² over sorted distinct
 /// values `x` with weights `w` (counts), exactly: dynamic programming over
-/// the sorted values, each layer computed by divide and conquer on the
-/// monotone optimal split points (O(k · n · log n)). Fewer distinct values
-/// than k give each value its own centroid. Centroids are returned sorted.
+/// the sorted values, each layer computed on the monotone optimal split
+/// points (divide and conquer, O(k · n · log n), or Knuth's bounds for many
+/// clusters). Fewer distinct values than k give each value its own
+/// centroid. Centroids are returned sorted.
 std::vector<double> optimalKMeans1D(const std::vector<double> &x, const std::vector<double> &w,
-                                    int k);
+                                    int k, KMeansSearch search = KMeansSearch::Auto);
 
 /// The weighted squared error of assigning each x to its nearest centroid.
 double quantizationError(const std::vector<double> &x, const std::vector<double> &w,

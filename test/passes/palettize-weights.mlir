@@ -3,9 +3,9 @@
 // RUN: anec-opt %s --anec-palettize-weights="nbits=3 weight-threshold=16" --canonicalize | %FileCheck %s --check-prefix=THREE
 // Numerics: 8-bit k-means LUTs are near exact; 4-bit per group beats 4-bit
 // per tensor, and k-means beats uniform (SNR bounds from this weight).
-// RUN: anec-run %s --compare-pipeline='builtin.module(func.func(anec-palettize-weights{nbits=8 weight-threshold=16}))' --mode=fp16 --min-snr=45 | %FileCheck %s --check-prefix=OK
-// RUN: anec-run %s --compare-pipeline='builtin.module(func.func(anec-palettize-weights{nbits=4 weight-threshold=16 granularity=per_grouped_channel group-size=8}))' --mode=fp16 --min-snr=20 | %FileCheck %s --check-prefix=OK
-// RUN: not anec-run %s --compare-pipeline='builtin.module(func.func(anec-palettize-weights{nbits=4 weight-threshold=16 mode=uniform}))' --mode=fp16 --min-snr=20 | %FileCheck %s --check-prefix=WORSE
+// RUN: anec-run %s --compare-pipeline='builtin.module(anec-palettize-weights{nbits=8 weight-threshold=16})' --mode=fp16 --min-snr=45 | %FileCheck %s --check-prefix=OK
+// RUN: anec-run %s --compare-pipeline='builtin.module(anec-palettize-weights{nbits=4 weight-threshold=16 granularity=per_grouped_channel group-size=8})' --mode=fp16 --min-snr=20 | %FileCheck %s --check-prefix=OK
+// RUN: not anec-run %s --compare-pipeline='builtin.module(anec-palettize-weights{nbits=4 weight-threshold=16 mode=uniform})' --mode=fp16 --min-snr=20 | %FileCheck %s --check-prefix=WORSE
 // OK: main compare 0: {{.*}} ok
 // WORSE: main compare 0: {{.*}} EXCEEDED
 // The report: per weight, bits, LUTs, bytes before and after, SNR, max error.

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -52,10 +53,36 @@ TEST(KMeans1D, MatchesBruteForce) {
     for (int i = 0; i < n; ++i)
       x[i] = normal(rng), w[i] = count(rng);
     std::sort(x.begin(), x.end());
-    auto centroids = optimalKMeans1D(x, w, k);
-    ASSERT_EQ((int)centroids.size(), k);
-    EXPECT_NEAR(quantizationError(x, w, centroids), bruteForce(x, w, k), 1e-9)
-        << "n=" << n << " k=" << k;
+    for (KMeansSearch search : {KMeansSearch::DivideAndConquer, KMeansSearch::Knuth}) {
+      auto centroids = optimalKMeans1D(x, w, k, search);
+      ASSERT_EQ((int)centroids.size(), k);
+      EXPECT_NEAR(quantizationError(x, w, centroids), bruteForce(x, w, k), 1e-9)
+          << "n=" << n << " k=" << k;
+    }
+  }
+}
+
+// Brute force stops at a dozen values; beyond, the two searches (each
+// relying on a different monotonicity of the optimal splits) must agree,
+// with ties, duplicates and heavy counts as fp16 histograms have them.
+TEST(KMeans1D, SearchesAgreeOnLargeHistograms) {
+  std::mt19937 rng(11);
+  std::normal_distribution<double> normal(0, 0.02);
+  std::uniform_int_distribution<int> count(1, 40);
+  for (int trial = 0; trial < 6; ++trial) {
+    std::vector<double> x;
+    for (int i = 0; i < 3000; ++i)
+      x.push_back((double)(_Float16)normal(rng));
+    std::sort(x.begin(), x.end());
+    x.erase(std::unique(x.begin(), x.end()), x.end());
+    std::vector<double> w(x.size());
+    for (double &c : w)
+      c = trial % 2 ? count(rng) : 1;
+    for (int k : {2, 16, 64, 256}) {
+      double dc = quantizationError(x, w, optimalKMeans1D(x, w, k, KMeansSearch::DivideAndConquer));
+      double knuth = quantizationError(x, w, optimalKMeans1D(x, w, k, KMeansSearch::Knuth));
+      EXPECT_NEAR(dc, knuth, 1e-9 * dc) << "k=" << k;
+    }
   }
 }
 

@@ -247,9 +247,9 @@ int compile() {
     // Per-grouped-channel LUTs (32 channels) need iOS18; before, one per tensor.
     std::string nbits = weights.substr(3);
     passes += targetOs == "ios18"
-                  ? ",func.func(anec-palettize-weights{nbits=" + nbits +
-                        " granularity=per_grouped_channel group-size=32}),canonicalize"
-                  : ",func.func(anec-palettize-weights{nbits=" + nbits + "}),canonicalize";
+                  ? ",anec-palettize-weights{nbits=" + nbits +
+                        " granularity=per_grouped_channel group-size=32},canonicalize"
+                  : ",anec-palettize-weights{nbits=" + nbits + "},canonicalize";
   } else if (llvm::StringRef(weights).starts_with("mixed:")) {
     // A bit budget: each weight gets 2-8 bits where they cut the most error.
     double budget = 0;
@@ -260,7 +260,7 @@ int compile() {
                               weights.getValue()));
     std::string grouping =
         targetOs == "ios18" ? " granularity=per_grouped_channel group-size=32" : "";
-    passes += fmt::format(",func.func(anec-palettize-weights{{mixed-bits={}{}}}),canonicalize",
+    passes += fmt::format(",anec-palettize-weights{{mixed-bits={}{}}},canonicalize",
                           budget, grouping);
   } else if (weights != "fp16")
     return fail(fmt::format("--weights must be fp16, int8, int8-per-channel, lut1/2/3/4/6/8 or "

@@ -1,0 +1,67 @@
+//===- Palettize.h - one LUT for a run of fp16 weights --------*- C++ -*-===//
+//
+// The kernel behind anec-palettize-weights and the palettization benchmark:
+// given the fp16 values of one tensor or one channel group, the 2^bits-entry
+// fp16 LUT (globally optimal k-means, or evenly spaced) and each value's
+// index into it. No MLIR: callers own the threads and the IR.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ANEC_LIB_COMPRESSION_PALETTIZE_H
+#define ANEC_LIB_COMPRESSION_PALETTIZE_H
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace anec::compression {
+
+enum class LutMode { KMeans, Uniform };
+
+/// What palettizing one run of values cost.
+struct PaletteError {
+  double squaredError = 0; ///< Σ (value − LUT entry)²
+  double energy = 0;       ///< Σ value²
+  double maxAbsError = 0;
+};
+
+/// Output channels sharing one LUT when LUTs go per `groupSize` channels.
+/// Groups must tile the channels: the largest divisor of `rows` up to
+/// `groupSize` (8250 vocabulary rows take 30-row groups), or one LUT for all
+/// when that divisor is so small that the LUTs would cost more than they buy.
+int64_t rowsPerLut(int64_t rows, int64_t groupSize);
+
+/// The float value of an fp16 bit pattern.
+float halfToFloat(uint16_t bits);
+/// The fp16 bit pattern nearest to `v` (round to nearest even).
+uint16_t floatToHalf(float v);
+
+/// Palettizes runs of fp16 values, reusing its scratch (two 65536-entry
+/// tables) between calls: one per thread, see forThisThread(). The values
+/// must be finite (callers reject NaN/Inf first).
+class Palettizer {
+public:
+  Palettizer();
+
+  /// This thread's palettizer.
+  static Palettizer &forThisThread();
+
+  /// Writes the 2^bits LUT entries (fp16 bits, ascending) to `lut` and each
+  /// value's index of its nearest LUT entry to `indices` (either may be null
+  /// when only the error is wanted).
+  PaletteError run(const uint16_t *values, size_t count, int bits, LutMode mode,
+                   uint8_t *indices, uint16_t *lut);
+
+  /// The distinct values of the last run, ascending, and their counts.
+  const std::vector<double> &distinctValues() const { return x; }
+  const std::vector<double> &distinctCounts() const { return w; }
+
+private:
+  std::vector<uint32_t> count;  // per fp16 key; zero between runs
+  std::vector<uint8_t> nearest; // per fp16 key, valid for the current run
+  std::vector<uint16_t> keys, scratch;
+  std::vector<double> x, w;
+};
+
+} // namespace anec::compression
+
+#endif // ANEC_LIB_COMPRESSION_PALETTIZE_H
