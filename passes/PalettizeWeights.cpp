@@ -54,16 +54,8 @@ std::vector<char> pack(const std::vector<uint8_t> &idx, unsigned bits) {
 struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsPass> {
   using PalettizeWeightsBase::PalettizeWeightsBase;
 
-  /// One weight operand: the value used and the constant behind it.
-  struct Use {
-    Value weight;
-    ConstOp constant;
-  };
-  /// A distinct weight (constant attribute and type) and its uses.
-  struct Weight {
-    std::string name;
-    RankedTensorType type;
-    SmallVector<Use, 2> uses;
+  /// A distinct weight and the bits it gets (0: stays fp16).
+  struct Weight : DistinctWeight {
     int bits = 0;
   };
 
@@ -93,7 +85,10 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
     FailureOr<llvm::Regex> parsed = parseExcludeRegex(module, exclude);
     if (failed(parsed))
       return signalPassFailure();
-    std::vector<Weight> weights = collect(module, *parsed);
+    std::vector<Weight> weights;
+    for (DistinctWeight &w : collectDistinctWeights(module, /*embeddings=*/true, weightThreshold,
+                                                    exclude, *parsed))
+      weights.push_back({std::move(w), 0});
 
     if (mixedBits <= 0) {
       for (Weight &w : weights)
@@ -108,54 +103,17 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
       return signalPassFailure();
   }
 
-  /// The distinct weights of every function, in order of first use.
-  std::vector<Weight> collect(ModuleOp module, llvm::Regex &excluded) {
-    std::vector<Weight> weights;
-    llvm::DenseMap<std::pair<Attribute, Type>, size_t> index;
-    module.walk([&](func::FuncOp fn) {
-      for (Value weight : collectWeights(fn, /*embeddings=*/true)) {
-        Operation *def = weight.getDefiningOp();
-        if (auto cast = dyn_cast_or_null<CastOp>(def))
-          def = cast.getX().getDefiningOp();
-        auto c = dyn_cast_or_null<ConstOp>(def);
-        auto type = cast<RankedTensorType>(weight.getType());
-        if (!c || type.getNumElements() < (int64_t)weightThreshold ||
-            !type.getElementType().isF16())
-          continue;
-        auto [it, inserted] = index.try_emplace({c.getVal(), type}, weights.size());
-        if (inserted) {
-          // The weight's name: its constant's location, or its cast's
-          // (constants hoisted by canonicalization lose theirs).
-          std::string name;
-          for (Location loc : {c.getLoc(), weight.getLoc()})
-            if (auto n = dyn_cast<NameLoc>(loc)) {
-              name = n.getName().str();
-              break;
-            }
-          if (!exclude.empty() && excluded.match(name)) {
-            index[{c.getVal(), type}] = SIZE_MAX;
-            continue;
-          }
-          weights.push_back({name, type, {}, 0});
-        }
-        if (it->second != SIZE_MAX)
-          weights[it->second].uses.push_back({weight, c});
-      }
-    });
-    return weights;
-  }
-
   /// The weight's values as fp16 bits; failure (with a remark) when they
   /// cannot be read or a LUT cannot hold them.
   LogicalResult readValues(const Weight &w, std::vector<uint16_t> &half) {
     std::vector<float> values;
-    ConstOp c = w.uses.front().constant;
-    if (!readWeightValues(c.getVal(), values, /*roundToHalf=*/true))
+    Operation *c = w.uses.front().constant;
+    if (!readWeightValues(w.values(), values, /*roundToHalf=*/true))
       return failure();
     // A LUT cannot hold NaN or Inf faithfully (nearest-value search is
     // undefined on them): such a weight stays as it is, and says so.
     if (!llvm::all_of(values, [](float v) { return std::isfinite(v); })) {
-      c.emitRemark("not palettized: the weight holds NaN or Inf");
+      c->emitRemark("not palettized: the weight holds NaN or Inf");
       return failure();
     }
     half.resize(values.size());
@@ -260,7 +218,7 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
     if (w.bits == 0 || failed(readValues(w, half)))
       return;
     RankedTensorType type = w.type;
-    ConstOp c = w.uses.front().constant;
+    Operation *c = w.uses.front().constant;
     int64_t rows = type.getDimSize(0), per = type.getNumElements() / rows;
     int64_t groupRows = rowsPerLut(rows);
     int64_t groups = rows / groupRows;
@@ -277,7 +235,7 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
         distinct = std::max<size_t>(distinct, std::unique(v.begin(), v.end()) - v.begin());
       }
       if (distinct > 256) {
-        c.emitRemark("not palettized: ") << distinct << " distinct values, more than 8 bits hold";
+        c->emitRemark("not palettized: ") << distinct << " distinct values, more than 8 bits hold";
         return;
       }
       nbits = 8;
@@ -330,10 +288,10 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
     }
     // Every function using the weight gets the same attributes, so the
     // bytes exist once in memory and once in the written blob.
-    for (Use &use : w.uses) {
+    for (DistinctWeight::Use &use : w.uses) {
       OpBuilder ob(ctx);
       ob.setInsertionPointAfterValue(use.weight);
-      Location loc = use.constant.getLoc();
+      Location loc = use.constant->getLoc();
       Value indices = ob.create<ConstOp>(loc, indicesAttr);
       Value lut = ob.create<ConstOp>(loc, lutAttr);
       Value result =
@@ -346,7 +304,7 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
     double snr = err > 0 ? 10 * std::log10(energy / err) : INFINITY;
     int64_t bytesAfter = packed.size() + 2 * luts.size();
     if (report)
-      emitRemark(c.getLoc()) << fmt::format(
+      emitRemark(c->getLoc()) << fmt::format(
           "'{}': {} bits, {} LUT{} of {} entries, {} -> {} bytes, SNR {:.1f} dB, max abs error {:.3g}",
           w.name, nbits, groups, groups == 1 ? "" : "s", entries, 2 * half.size(), bytesAfter, snr,
           maxAbs);

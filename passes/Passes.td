@@ -110,7 +110,7 @@ def ComputeInFp16 : Pass<"anec-compute-in-fp16", "mlir::func::FuncOp"> {
   ];
 }
 
-def QuantizeWeights : Pass<"anec-quantize-weights", "mlir::func::FuncOp"> {
+def QuantizeWeights : Pass<"anec-quantize-weights", "mlir::ModuleOp"> {
   let summary = "Linear 8-bit weights (constexpr_affine_dequantize)";
   let description = [{
     Replaces every fp16 weight of a conv or linear layer with at least
@@ -118,7 +118,8 @@ def QuantizeWeights : Pass<"anec-quantize-weights", "mlir::func::FuncOp"> {
     uint8 data with an fp16 scale and a zero point, per tensor (the ANE's
     native form) or per output channel. Modes as coremltools:
     `linear_symmetric` and `linear` (affine). Weights whose location (the
-    checkpoint's tensor name) matches `exclude` are kept.
+    checkpoint's tensor name) matches `exclude` are kept. A weight shared
+    by several functions is quantized once and shares its data.
   }];
   let dependentDialects = ["::anec::mil::MilDialect"];
   let options = [
@@ -131,6 +132,10 @@ def QuantizeWeights : Pass<"anec-quantize-weights", "mlir::func::FuncOp"> {
            "Smallest weight (elements) to quantize">,
     Option<"exclude", "exclude", "std::string", /*default=*/"\"\"",
            "Regex on weight names to keep in fp16">,
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Remark each weight's form, bytes before and after, SNR and max abs error">,
+    Option<"reportFile", "report-file", "std::string", /*default=*/"\"\"",
+           "Write the per-weight report as JSON to this file">,
   ];
   let statistics = [
     Statistic<"numQuantized", "quantized", "Weights quantized">,

@@ -11,11 +11,13 @@
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
+#include "passes/CompressionReport.h"
 #include "passes/WeightValues.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/Support/Regex.h"
+#include <fmt/format.h>
 
 #include <cmath>
 #include <cstring>
@@ -35,7 +37,7 @@ struct QuantizeWeightsPass : anec::impl::QuantizeWeightsBase<QuantizeWeightsPass
   using QuantizeWeightsBase::QuantizeWeightsBase;
 
   void runOnOperation() override {
-    func::FuncOp fn = getOperation();
+    ModuleOp fn = getOperation();
     if (mode != "linear_symmetric" && mode != "linear") {
       fn.emitError("mode must be linear_symmetric or linear, got '") << mode << "'";
       return signalPassFailure();
@@ -52,28 +54,21 @@ struct QuantizeWeightsPass : anec::impl::QuantizeWeightsBase<QuantizeWeightsPass
     if (failed(parsed))
       return signalPassFailure();
     llvm::Regex &excluded = *parsed;
-    // Weights: constants (or fp16 casts of constants) read by weight operands.
-    SmallVector<Value> weights = collectWeights(fn, /*embeddings=*/false);
-    for (Value w : weights)
-      quantize(w, excluded);
+    // Weights: constants (or fp16 casts of constants) read by weight
+    // operands; one shared by several functions is quantized once.
+    std::vector<WeightReport> reports;
+    for (DistinctWeight &w : collectDistinctWeights(fn, /*embeddings=*/false, weightThreshold,
+                                                    exclude, excluded))
+      quantize(w, reports);
+    if (!reportFile.empty() && failed(writeCompressionReport(fn, reportFile, reports)))
+      return signalPassFailure();
   }
 
-  void quantize(Value weight, llvm::Regex &excluded) {
-    Operation *def = weight.getDefiningOp();
-    if (auto cast = dyn_cast_or_null<CastOp>(def))
-      def = cast.getX().getDefiningOp();
-    auto c = dyn_cast_or_null<ConstOp>(def);
-    auto type = cast<RankedTensorType>(weight.getType());
-    if (!c || type.getNumElements() < (int64_t)weightThreshold ||
-        !type.getElementType().isF16())
-      return;
-    std::string name;
-    if (auto n = dyn_cast<NameLoc>(c.getLoc()))
-      name = n.getName().str();
-    if (!exclude.empty() && excluded.match(name))
-      return;
+  void quantize(DistinctWeight &weight, std::vector<WeightReport> &reports) {
+    RankedTensorType type = weight.type;
+    const std::string &name = weight.name;
     std::vector<float> w;
-    if (!readWeightValues(c.getVal(), w, /*roundToHalf=*/false))
+    if (!readWeightValues(weight.values(), w, /*roundToHalf=*/false))
       return;
     int64_t channels = granularity == "per_channel" ? type.getDimSize(0) : 1;
     int64_t per = (int64_t)w.size() / channels;
@@ -114,10 +109,19 @@ struct QuantizeWeightsPass : anec::impl::QuantizeWeightsBase<QuantizeWeightsPass
         q[ch * per + k] = (int8_t)(uint8_t)std::clamp(v, qlo, qhi);
       }
     }
-    OpBuilder b(weight.getContext());
-    b.setInsertionPointAfterValue(weight);
-    Location loc = c.getLoc();
-    MLIRContext *ctx = weight.getContext();
+    // What the program will compute, against the fp16 weight.
+    double err = 0, energy = 0, maxAbs = 0;
+    for (int64_t ch = 0; ch < channels; ++ch)
+      for (int64_t k = 0; k < per; ++k) {
+        int64_t raw = isUnsigned ? (int64_t)(uint8_t)q[ch * per + k] : (int64_t)q[ch * per + k];
+        double v = (float)(_Float16)w[ch * per + k];
+        double d = v - double((float)scales[ch] * float(raw - zeros[ch]));
+        err += d * d;
+        energy += v * v;
+        maxAbs = std::max(maxAbs, std::fabs(d));
+      }
+    MLIRContext *ctx = type.getContext();
+    Builder b(ctx);
     Type qType = isUnsigned ? Type(IntegerType::get(ctx, 8, IntegerType::Unsigned))
                             : Type(IntegerType::get(ctx, 8));
     auto dataType = RankedTensorType::get(type.getShape(), qType);
@@ -136,13 +140,30 @@ struct QuantizeWeightsPass : anec::impl::QuantizeWeightsBase<QuantizeWeightsPass
     SmallVector<APInt> zeroValues;
     for (int64_t z : zeros)
       zeroValues.push_back(APInt(8, (uint64_t)z, !isUnsigned));
-    Value qv = b.create<ConstOp>(loc, data);
-    Value zv = b.create<ConstOp>(loc, DenseElementsAttr::get(zeroType, zeroValues));
-    Value sv = b.create<ConstOp>(loc, DenseElementsAttr::get(scaleType, scaleValues));
-    Value deq = b.create<ConstexprAffineDequantizeOp>(loc, qv, zv, sv, 0);
-    weight.replaceAllUsesExcept(deq, deq.getDefiningOp());
-    ++numQuantized;
-    numBytesSaved += type.getNumElements();
+    auto zeroAttr = DenseElementsAttr::get(zeroType, zeroValues);
+    auto scaleAttr = DenseElementsAttr::get(scaleType, scaleValues);
+    // Every function using the weight gets the same attributes.
+    for (DistinctWeight::Use &use : weight.uses) {
+      OpBuilder ob(ctx);
+      ob.setInsertionPointAfterValue(use.weight);
+      Location loc = use.constant->getLoc();
+      Value qv = ob.create<ConstOp>(loc, data);
+      Value zv = ob.create<ConstOp>(loc, zeroAttr);
+      Value sv = ob.create<ConstOp>(loc, scaleAttr);
+      Value deq = ob.create<ConstexprAffineDequantizeOp>(loc, qv, zv, sv, 0);
+      use.weight.replaceAllUsesExcept(deq, deq.getDefiningOp());
+      ++numQuantized;
+    }
+    numBytesSaved += type.getNumElements() - 2 * channels - channels;
+    double snr = err > 0 ? 10 * std::log10(energy / err) : INFINITY;
+    int64_t bytesAfter = type.getNumElements() + 3 * channels; // data, fp16 scales, zero points
+    if (report)
+      emitRemark(weight.uses.front().constant->getLoc()) << fmt::format(
+          "'{}': {} {}, {} -> {} bytes, SNR {:.1f} dB, max abs error {:.3g}", name, dtype.getValue(),
+          granularity.getValue(), 2 * type.getNumElements(), bytesAfter, snr, maxAbs);
+    reports.push_back({name, "quantize", granularity, 8, type.getNumElements(), channels,
+                       (int64_t)weight.uses.size(), 2 * type.getNumElements(), bytesAfter, snr,
+                       maxAbs});
   }
 };
 

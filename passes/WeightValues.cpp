@@ -6,11 +6,16 @@
 //===----------------------------------------------------------------------===//
 #include "passes/WeightValues.h"
 #include "dialects/Mil/MilDialect.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
+#include "llvm/Support/xxhash.h"
+
 #include <algorithm>
+#include <map>
+#include <tuple>
 #include <cstring>
 
 using namespace mlir;
@@ -80,4 +85,77 @@ FailureOr<llvm::Regex> anec::parseExcludeRegex(Operation *fn, llvm::StringRef ex
   if (!exclude.empty() && !regex.isValid(error))
     return fn->emitError("exclude is not a valid regex: ") << error;
   return regex;
+}
+
+ElementsAttr anec::DistinctWeight::values() const {
+  return cast<mil::ConstOp>(uses.front().constant).getVal();
+}
+
+std::vector<anec::DistinctWeight> anec::collectDistinctWeights(Operation *module, bool embeddings,
+                                                               int64_t minElements,
+                                                               llvm::StringRef exclude,
+                                                               llvm::Regex &excluded) {
+  std::vector<DistinctWeight> weights;
+  // Weights are the same when their bytes are: functions share attributes,
+  // but passes (vocabulary slices) and text round trips give each function
+  // its own. Keyed by a hash of the bytes and the types; a hit is compared
+  // byte for byte. Values: indices in `weights`, SIZE_MAX when excluded.
+  using Key = std::tuple<uint64_t, size_t, Type, Type>;
+  llvm::DenseMap<Key, llvm::SmallVector<size_t, 1>> index;
+  auto bytesOf = [](ElementsAttr attr) -> std::optional<ArrayRef<char>> {
+    if (auto res = dyn_cast<DenseResourceElementsAttr>(attr))
+      if (AsmResourceBlob *blob = res.getRawHandle().getBlob())
+        return blob->getData();
+    return std::nullopt;
+  };
+  module->walk([&](func::FuncOp fn) {
+    for (Value weight : collectWeights(fn, embeddings)) {
+      Operation *def = weight.getDefiningOp();
+      if (auto cast = dyn_cast_or_null<mil::CastOp>(def))
+        def = cast.getX().getDefiningOp();
+      auto c = dyn_cast_or_null<mil::ConstOp>(def);
+      auto type = cast<RankedTensorType>(weight.getType());
+      if (!c || type.getNumElements() < minElements || !type.getElementType().isF16())
+        continue;
+      std::optional<ArrayRef<char>> bytes = bytesOf(c.getVal());
+      Key key = bytes ? Key{llvm::xxh3_64bits(ArrayRef<uint8_t>(
+                                reinterpret_cast<const uint8_t *>(bytes->data()), bytes->size())),
+                            bytes->size(), c.getType(), type}
+                      : Key{(uint64_t)(uintptr_t)c.getVal().getAsOpaquePointer(), 0, c.getType(),
+                            type};
+      llvm::SmallVector<size_t, 1> &candidates = index[key];
+      size_t found = SIZE_MAX - 1;
+      for (size_t i : candidates) {
+        if (i == SIZE_MAX) {
+          found = SIZE_MAX;
+          break;
+        }
+        std::optional<ArrayRef<char>> other = bytesOf(weights[i].values());
+        if (!bytes || (other && *other == *bytes)) {
+          found = i;
+          break;
+        }
+      }
+      if (found == SIZE_MAX - 1) {
+        // The weight's name: its constant's location, or its cast's
+        // (constants hoisted by canonicalization lose theirs).
+        std::string name;
+        for (Location loc : {c.getLoc(), weight.getLoc()})
+          if (auto n = dyn_cast<NameLoc>(loc)) {
+            name = n.getName().str();
+            break;
+          }
+        if (!exclude.empty() && excluded.match(name)) {
+          candidates.push_back(SIZE_MAX);
+          continue;
+        }
+        found = weights.size();
+        candidates.push_back(found);
+        weights.push_back({name, type, {}});
+      }
+      if (found != SIZE_MAX)
+        weights[found].uses.push_back({weight, c});
+    }
+  });
+  return weights;
 }

@@ -3,11 +3,13 @@
 #define ANEC_PASSES_WEIGHTVALUES_H
 
 #include "mlir/IR/BuiltinAttributeInterfaces.h"
+#include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Value.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/Regex.h"
 #include "mlir/Support/LogicalResult.h"
 
+#include <string>
 #include <vector>
 
 namespace anec {
@@ -25,6 +27,27 @@ mlir::FailureOr<llvm::Regex> parseExcludeRegex(mlir::Operation *fn, llvm::String
 /// The weight operands of the conv and linear ops in `fn`, each once, in
 /// order of appearance; with `embeddings`, also the tables of axis-0 gathers.
 llvm::SmallVector<mlir::Value> collectWeights(mlir::Operation *fn, bool embeddings);
+
+/// A distinct weight of a module (one constant attribute at one type) and
+/// every operand that uses it: functions share weights (prefill and decode
+/// hold the same attributes), and compression handles each once.
+struct DistinctWeight {
+  struct Use {
+    mlir::Value weight;    ///< the operand's value (the constant or its cast)
+    mlir::Operation *constant;
+  };
+  std::string name; ///< the checkpoint's tensor name, from the location
+  mlir::RankedTensorType type;
+  llvm::SmallVector<Use, 2> uses;
+  mlir::ElementsAttr values() const;
+};
+
+/// The fp16 weights of every function of `module` with at least
+/// `minElements` elements and a name `excluded` does not match (an empty
+/// `exclude` matches nothing), in order of first use.
+std::vector<DistinctWeight> collectDistinctWeights(mlir::Operation *module, bool embeddings,
+                                                   int64_t minElements, llvm::StringRef exclude,
+                                                   llvm::Regex &excluded);
 
 } // namespace anec
 

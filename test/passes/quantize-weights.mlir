@@ -3,8 +3,8 @@
 // RUN: anec-opt %s --anec-quantize-weights="weight-threshold=16 exclude=.*down.*" | %FileCheck %s --check-prefix=EXCLUDE
 // RUN: anec-opt %s --anec-quantize-weights="weight-threshold=100000" | %FileCheck %s --check-prefix=SMALL
 // Numerics (8-bit weights against fp16 ones, both fp16-faithful): > 35 dB.
-// RUN: anec-run %s --compare-pipeline='builtin.module(func.func(anec-quantize-weights{weight-threshold=16}))' --mode=fp16 --min-snr=35 | %FileCheck %s --check-prefix=SNR
-// RUN: anec-run %s --compare-pipeline='builtin.module(func.func(anec-quantize-weights{weight-threshold=16 granularity=per_channel mode=linear dtype=uint8}))' --mode=fp16 --min-snr=35 | %FileCheck %s --check-prefix=SNR
+// RUN: anec-run %s --compare-pipeline='builtin.module(anec-quantize-weights{weight-threshold=16})' --mode=fp16 --min-snr=35 | %FileCheck %s --check-prefix=SNR
+// RUN: anec-run %s --compare-pipeline='builtin.module(anec-quantize-weights{weight-threshold=16 granularity=per_channel mode=linear dtype=uint8})' --mode=fp16 --min-snr=35 | %FileCheck %s --check-prefix=SNR
 // SNR: main compare 0: {{.*}} ok
 // Exported and read back, the 8-bit program computes the same.
 // RUN: rm -rf %t && anec-opt %s --anec-quantize-weights="weight-threshold=16" --canonicalize --mlir-print-debuginfo -o %t.mlir

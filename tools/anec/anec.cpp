@@ -29,7 +29,10 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
@@ -66,6 +69,10 @@ static cl::opt<std::string> weights(
              "(N = 1, 2, 3, 4, 6, 8: k-means palettization, per 32-channel group on iOS18), or "
              "mixed:B (palettization with 2-8 bits per weight, B bits on average)"),
     cl::init("fp16"));
+static cl::opt<std::string> quantReport(
+    "quant-report",
+    cl::desc("Write what compression did to each weight (bits, bytes, SNR, max error) as JSON to "
+             "this file, and print it as a table"));
 static cl::opt<bool> printPipeline("print-pipeline", cl::desc("Print the pass pipeline and exit"));
 static cl::opt<bool> quiet("quiet", cl::desc("Print nothing but errors"));
 
@@ -125,6 +132,59 @@ std::string humanBytes(double b) {
   while (b >= 1024 && u < 3)
     b /= 1024, ++u;
   return fmt::format("{:.1f} {}", b, units[u]);
+}
+
+/// Prints the compression report at `tmp` as a table (unless --quiet) and
+/// moves it to `path` (copied beside it, then renamed into place).
+int publishQuantReport(const std::string &tmp, const std::string &path) {
+  auto buffer = llvm::MemoryBuffer::getFile(tmp);
+  if (!buffer)
+    return fail(fmt::format("the compression pass wrote no report ({})", tmp));
+  llvm::Expected<llvm::json::Value> parsed = llvm::json::parse((*buffer)->getBuffer());
+  const llvm::json::Object *root = parsed ? parsed->getAsObject() : nullptr;
+  if (!root) {
+    if (!parsed)
+      llvm::consumeError(parsed.takeError());
+    return fail(fmt::format("the compression report {} is not valid JSON", tmp));
+  }
+  if (!quiet) {
+    fmt::print(stderr, "{:<44} {:>9} {:>4} {:>6} {:>10} {:>10} {:>7} {:>9}\n", "weight", "form",
+               "bits", "groups", "before", "after", "SNR dB", "max err");
+    auto num = [](const llvm::json::Object &o, llvm::StringRef key) {
+      return o.getNumber(key).value_or(0);
+    };
+    if (const llvm::json::Array *list = root->getArray("weights"))
+      for (const llvm::json::Value &v : *list) {
+        const llvm::json::Object *w = v.getAsObject();
+        if (!w)
+          continue;
+        std::optional<double> snr = w->getNumber("snr_db");
+        fmt::print(stderr, "{:<44} {:>9} {:>4} {:>6} {:>10} {:>10} {:>7} {:>9.3g}\n",
+                   w->getString("name").value_or("").str(),
+                   w->getString("compression").value_or("") == "palettize" ? "LUT" : "int8",
+                   (int64_t)num(*w, "bits"), (int64_t)num(*w, "groups"),
+                   humanBytes(num(*w, "bytes_before")), humanBytes(num(*w, "bytes_after")),
+                   snr ? fmt::format("{:.1f}", *snr) : std::string("exact"),
+                   num(*w, "max_abs_error"));
+      }
+    if (const llvm::json::Object *t = root->getObject("totals"))
+      fmt::print(stderr, "{} weights, {:.0f} values: {} -> {}, {:.2f} bits per weight\n",
+                 (int64_t)t->getNumber("weights").value_or(0),
+                 t->getNumber("elements").value_or(0),
+                 humanBytes(t->getNumber("bytes_before").value_or(0)),
+                 humanBytes(t->getNumber("bytes_after").value_or(0)),
+                 t->getNumber("bits_per_weight").value_or(0));
+  }
+  std::string staging = path + ".anec-tmp";
+  if (std::error_code ec = llvm::sys::fs::copy_file(tmp, staging)) {
+    llvm::sys::fs::remove(staging);
+    return fail(fmt::format("cannot write the report {}: {}", path, ec.message()));
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(staging, path)) {
+    llvm::sys::fs::remove(staging);
+    return fail(fmt::format("cannot write the report {}: {}", path, ec.message()));
+  }
+  return 0;
 }
 
 absl::StatusOr<OwningOpRef<ModuleOp>> load(MLIRContext &ctx, const std::string &path) {
@@ -237,19 +297,29 @@ int compile() {
   ctx.loadAllAvailableDialects();
   PassManager pm(&ctx);
   std::string passes = pipeline;
+  // The compression pass writes its report to a temporary file with a
+  // name safe inside a pipeline string; it is printed and moved into place.
+  llvm::SmallString<128> reportTmp;
+  if (!quantReport.empty()) {
+    if (weights == "fp16")
+      return fail("--quant-report needs compressed weights (--weights other than fp16)");
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile("anec-quant", "json", reportTmp))
+      return fail(fmt::format("cannot create a temporary file: {}", ec.message()));
+  }
+  std::string reportOption =
+      reportTmp.empty() ? "" : fmt::format(" report-file={}", reportTmp.str());
   if (weights == "int8")
-    passes += ",func.func(anec-quantize-weights),canonicalize";
+    passes += ",anec-quantize-weights{" + reportOption + "},canonicalize";
   else if (weights == "int8-per-channel")
-    passes += ",func.func(anec-quantize-weights{granularity=per_channel}),canonicalize";
+    passes += ",anec-quantize-weights{granularity=per_channel" + reportOption + "},canonicalize";
   else if (llvm::StringRef(weights).starts_with("lut") &&
            llvm::is_contained({"lut1", "lut2", "lut3", "lut4", "lut6", "lut8"},
                               weights.getValue())) {
     // Per-grouped-channel LUTs (32 channels) need iOS18; before, one per tensor.
     std::string nbits = weights.substr(3);
-    passes += targetOs == "ios18"
-                  ? ",anec-palettize-weights{nbits=" + nbits +
-                        " granularity=per_grouped_channel group-size=32},canonicalize"
-                  : ",anec-palettize-weights{nbits=" + nbits + "},canonicalize";
+    passes += ",anec-palettize-weights{nbits=" + nbits +
+              (targetOs == "ios18" ? " granularity=per_grouped_channel group-size=32" : "") +
+              reportOption + "},canonicalize";
   } else if (llvm::StringRef(weights).starts_with("mixed:")) {
     // A bit budget: each weight gets 2-8 bits where they cut the most error.
     double budget = 0;
@@ -260,12 +330,16 @@ int compile() {
                               weights.getValue()));
     std::string grouping =
         targetOs == "ios18" ? " granularity=per_grouped_channel group-size=32" : "";
-    passes += fmt::format(",anec-palettize-weights{{mixed-bits={}{}}},canonicalize",
-                          budget, grouping);
+    passes += fmt::format(",anec-palettize-weights{{mixed-bits={}{}{}}},canonicalize", budget,
+                          grouping, reportOption);
   } else if (weights != "fp16")
     return fail(fmt::format("--weights must be fp16, int8, int8-per-channel, lut1/2/3/4/6/8 or "
                             "mixed:B, got '{}'",
                             weights.getValue()));
+  auto removeReportTmp = llvm::make_scope_exit([&] {
+    if (!reportTmp.empty())
+      llvm::sys::fs::remove(reportTmp);
+  });
   if (failed(parsePassPipeline(passes, pm, llvm::errs())))
     return fail(fmt::format("bad pipeline '{}'", pipeline.getValue()));
   if (printPipeline) {
@@ -283,6 +357,10 @@ int compile() {
   if (failed(pm.run(**module)))
     return fail("the pass pipeline failed");
   timer.done("pipeline");
+  if (!reportTmp.empty()) {
+    if (int rc = publishQuantReport(reportTmp.str().str(), quantReport))
+      return rc;
+  }
 
   auto write = [&](ModuleOp m, const std::string &path) {
     return format == "mil" ? anec::exporter::writeMilText(m, path, {os})
