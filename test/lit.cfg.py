@@ -23,4 +23,4 @@ llvm_config.with_environment("PATH", config.anec_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.use_default_substitutions()
 tool_dirs = [config.anec_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["anec", "anec-opt", "anec-run", "anec-translate", "anec-fuzz-replay", "FileCheck", "not", "count"], tool_dirs)
+llvm_config.add_tool_substitutions(["anec", "anec-opt", "anec-run", "anec-translate", "anec-fuzz-replay", "anec-palettize-bench", "FileCheck", "not", "count"], tool_dirs)

@@ -13,7 +13,7 @@ packages=(
   libfmt-dev libabsl-dev libgtest-dev
   protobuf-compiler libprotobuf-dev
   libopenblas-dev
-  python3-numpy
+  python3-numpy python3-sklearn
 )
 build_after=1
 for arg in "$@"; do

@@ -141,6 +141,8 @@ PaletteError Palettizer::run(const uint16_t *values, size_t n, int bits, LutMode
     lut[e] = half.value[lutBits[e]];
 
   PaletteError err;
+  if (mode == LutMode::KMeans && !x.empty())
+    err.objective = quantizationError(x, w, centroids);
   for (size_t i = 0; i < keys.size(); ++i) {
     uint8_t e = nearestEntry(lut, entries, (float)x[i]);
     nearest[keys[i]] = e;

@@ -22,6 +22,9 @@ struct PaletteError {
   double squaredError = 0; ///< Σ (value − LUT entry)²
   double energy = 0;       ///< Σ value²
   double maxAbsError = 0;
+  /// Σ (value − nearest centroid)² with the centroids before fp16 rounding:
+  /// the k-means objective itself (kmeans mode).
+  double objective = 0;
 };
 
 /// Output channels sharing one LUT when LUTs go per `groupSize` channels.

@@ -46,6 +46,9 @@ llvm::cl::opt<std::string> onlyOpt("only", llvm::cl::desc("regex: palettize matc
 llvm::cl::opt<int64_t> minElements("min-elements",
                                    llvm::cl::desc("skip smaller tensors (coremltools: 2048)"),
                                    llvm::cl::init(2048));
+llvm::cl::opt<int64_t> maxGroups("max-groups",
+                                  llvm::cl::desc("palettize only each tensor's first N groups"),
+                                  llvm::cl::init(0));
 llvm::cl::opt<bool> jsonOpt("json", llvm::cl::desc("one JSON object per tensor"));
 
 struct Job {
@@ -154,7 +157,8 @@ int main(int argc, char **argv) {
       fmt::print(stderr, "note: {} holds NaN or Inf; skipped\n", name);
       continue;
     }
-    job.errors.resize(job.rows / job.groupRows);
+    int64_t groups = job.rows / job.groupRows;
+    job.errors.resize(maxGroups > 0 ? std::min(groups, maxGroups.getValue()) : groups);
     jobs.push_back(std::move(job));
   }
   double readSeconds =
@@ -197,20 +201,23 @@ int main(int argc, char **argv) {
                "cpu s", "MSE", "SNR dB");
   for (size_t j = 0; j < jobs.size(); ++j) {
     Job &job = jobs[j];
-    double err = 0, energy = 0, maxAbs = 0, seconds = 0;
+    double err = 0, energy = 0, maxAbs = 0, seconds = 0, objective = 0;
     for (const PaletteError &e : job.errors)
-      err += e.squaredError, energy += e.energy, maxAbs = std::max(maxAbs, e.maxAbsError);
+      err += e.squaredError, energy += e.energy, maxAbs = std::max(maxAbs, e.maxAbsError),
+          objective += e.objective;
     for (unsigned t = 0; t < threadsOpt; ++t)
       seconds += secondsPerThread[t][j];
-    int64_t n = job.rows * job.cols;
+    int64_t n = (int64_t)job.errors.size() * job.groupRows * job.cols;
     totalWeights += n;
     totalError += err;
     totalEnergy += energy;
     double snr = err > 0 ? 10 * std::log10(energy / err) : INFINITY;
     if (jsonOpt)
       fmt::print("{{\"name\": \"{}\", \"rows\": {}, \"cols\": {}, \"luts\": {}, \"seconds\": "
-                 "{:.6f}, \"mse\": {:.17g}, \"max_abs_error\": {:.17g}}}\n",
-                 job.view->name, job.rows, job.cols, job.errors.size(), seconds, err / n, maxAbs);
+                 "{:.6f}, \"values\": {}, \"mse\": {:.17g}, \"objective\": {:.17g}, "
+                 "\"max_abs_error\": {:.17g}}}\n",
+                 job.view->name, job.rows, job.cols, job.errors.size(), seconds, n, err / n,
+                 objective / n, maxAbs);
     else
       fmt::print("{:<48} {:>14} {:>7} {:>9.3f} {:>12.4e} {:>8.2f}\n", job.view->name,
                  fmt::format("{}x{}", job.rows, job.cols), job.errors.size(), seconds, err / n,
