@@ -47,7 +47,12 @@ mlir::LogicalResult anec::writeCompressionReport(mlir::Operation *anchor, llvm::
            {"bits_per_weight", elements ? 8.0 * after / elements : 0.0},
        }},
   };
-  std::string text = llvm::formatv("{0:2}", llvm::json::Value(std::move(root))).str() + "\n";
+  return writeJsonReport(anchor, path, "compression report", llvm::json::Value(std::move(root)));
+}
+
+mlir::LogicalResult anec::writeJsonReport(mlir::Operation *anchor, llvm::StringRef path,
+                                          llvm::StringRef what, const llvm::json::Value &value) {
+  std::string text = llvm::formatv("{0:2}", value).str() + "\n";
   // A device (/dev/stdout) is written directly; a file through a temporary
   // file beside it, renamed into place.
   llvm::sys::fs::file_status status;
@@ -59,7 +64,7 @@ mlir::LogicalResult anec::writeCompressionReport(mlir::Operation *anchor, llvm::
       os << text;
     if (ec || os.has_error()) {
       os.clear_error();
-      return anchor->emitError("cannot write the compression report '") << path << "'";
+      return anchor->emitError("cannot write the ") << what << " '" << path << "'";
     }
     return mlir::success();
   }
@@ -68,7 +73,7 @@ mlir::LogicalResult anec::writeCompressionReport(mlir::Operation *anchor, llvm::
   llvm::SmallString<256> model(path);
   model += ".tmp-%%%%%%";
   if (std::error_code ec = llvm::sys::fs::createUniqueFile(model, fd, tmp))
-    return anchor->emitError("cannot write the compression report '")
+    return anchor->emitError("cannot write the ") << what << " '"
            << path << "': " << ec.message();
   {
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
@@ -77,12 +82,12 @@ mlir::LogicalResult anec::writeCompressionReport(mlir::Operation *anchor, llvm::
     if (os.has_error()) {
       os.clear_error();
       llvm::sys::fs::remove(tmp);
-      return anchor->emitError("cannot write the compression report '") << path << "'";
+      return anchor->emitError("cannot write the ") << what << " '" << path << "'";
     }
   }
   if (std::error_code ec = llvm::sys::fs::rename(tmp, path)) {
     llvm::sys::fs::remove(tmp);
-    return anchor->emitError("cannot write the compression report '")
+    return anchor->emitError("cannot write the ") << what << " '"
            << path << "': " << ec.message();
   }
   return mlir::success();

@@ -11,6 +11,7 @@
 #include "mlir/IR/Operation.h"
 #include "mlir/Support/LogicalResult.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/JSON.h"
 
 #include <cstdint>
 #include <string>
@@ -35,6 +36,12 @@ struct WeightReport {
 /// file renamed into place); an error on `anchor` when that fails.
 mlir::LogicalResult writeCompressionReport(mlir::Operation *anchor, llvm::StringRef path,
                                            const std::vector<WeightReport> &weights);
+
+/// Writes `value` as indented JSON to `path`: a device directly, a file
+/// through a temporary file renamed into place; an error on `anchor`
+/// naming `what` and the path when that fails.
+mlir::LogicalResult writeJsonReport(mlir::Operation *anchor, llvm::StringRef path,
+                                    llvm::StringRef what, const llvm::json::Value &value);
 
 } // namespace anec
 

@@ -41,16 +41,6 @@ using namespace anec::mil;
 
 namespace {
 
-/// Packs nbits-wide values LSB-first.
-std::vector<char> pack(const std::vector<uint8_t> &idx, unsigned bits) {
-  std::vector<char> out((idx.size() * bits + 7) / 8, 0);
-  for (size_t i = 0; i < idx.size(); ++i)
-    for (unsigned b = 0; b < bits; ++b)
-      if ((idx[i] >> b) & 1)
-        out[(i * bits + b) / 8] |= (char)(1u << ((i * bits + b) % 8));
-  return out;
-}
-
 struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsPass> {
   using PalettizeWeightsBase::PalettizeWeightsBase;
 
@@ -106,19 +96,15 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
   /// The weight's values as fp16 bits; failure (with a remark) when they
   /// cannot be read or a LUT cannot hold them.
   LogicalResult readValues(const Weight &w, std::vector<uint16_t> &half) {
-    std::vector<float> values;
     Operation *c = w.uses.front().constant;
-    if (!readWeightValues(w.values(), values, /*roundToHalf=*/true))
+    if (!readWeightHalfBits(c->getContext(), w.values(), half))
       return failure();
     // A LUT cannot hold NaN or Inf faithfully (nearest-value search is
     // undefined on them): such a weight stays as it is, and says so.
-    if (!llvm::all_of(values, [](float v) { return std::isfinite(v); })) {
+    if (llvm::any_of(half, [](uint16_t h) { return (h & 0x7c00) == 0x7c00; })) {
       c->emitRemark("not palettized: the weight holds NaN or Inf");
       return failure();
     }
-    half.resize(values.size());
-    for (size_t i = 0; i < values.size(); ++i)
-      half[i] = compression::floatToHalf(values[i]);
     return success();
   }
 
@@ -250,17 +236,27 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
     std::vector<uint8_t> idx(half.size());
     std::vector<uint16_t> luts(groups * entries);
     std::vector<compression::PaletteError> errs(groups);
-    // Groups cluster independently, each writing its own slices.
+    std::vector<char> packed((half.size() * nbits + 7) / 8, 0);
+    // Groups cluster independently, each writing its own slices; each packs
+    // its indices too when its bits end on a byte boundary.
+    size_t groupValues = groupRows * per;
+    bool packPerGroup = (groupValues * nbits) % 8 == 0;
     parallelFor(type.getContext(), 0, groups, [&](size_t g) {
-      size_t n = groupRows * per;
+      size_t n = groupValues;
       errs[g] = compression::Palettizer::forThisThread().run(
           half.data() + g * n, n, nbits, lutMode(), idx.data() + g * n, &luts[g * entries]);
+      if (packPerGroup)
+        compression::packIndices(idx.data() + g * n, n, nbits,
+                                 reinterpret_cast<uint8_t *>(packed.data()) + g * n * nbits / 8);
     });
+    if (!packPerGroup)
+      compression::packIndices(idx.data(), idx.size(), nbits,
+                               reinterpret_cast<uint8_t *>(packed.data()));
+    std::vector<uint8_t>().swap(idx);
     double err = 0, energy = 0, maxAbs = 0;
     for (const compression::PaletteError &e : errs)
       err += e.squaredError, energy += e.energy, maxAbs = std::max(maxAbs, e.maxAbsError);
     MLIRContext *ctx = type.getContext();
-    std::vector<char> packed = pack(idx, nbits);
     auto heap = [&](ArrayRef<char> bytes) {
       return HeapAsmResourceBlob::allocateAndCopyInferAlign(bytes);
     };

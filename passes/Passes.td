@@ -201,3 +201,57 @@ def CheckAne : Pass<"anec-check-ane", "mlir::func::FuncOp"> {
 }
 
 #endif // ANEC_PASSES_TD
+
+def Partition : Pass<"anec-partition", "mlir::ModuleOp"> {
+  let summary = "Assign every op a compute unit (ANE, GPU, CPU) from legality and a cost model";
+  let description = [{
+    For every function: whether each op can run on the Neural Engine (and
+    why not: fp32, dynamic shape, a dimension over the target's limit, an
+    op or activation the ANE lacks, block-wise int4 weights, an SDPA mask,
+    with `require-alignment` a last axis not 64-byte aligned), its estimated
+    time on each unit from a roofline over the target's figures
+    (targets/*.json), and the assignment of least estimated total time for
+    the whole function, dispatches and transfers included (dynamic
+    programming over the program order). Every op gets `mil.compute_unit`;
+    `report-file` receives the segments, residency, transitions, estimates
+    and per-op reasons as JSON; `explain` remarks each op that is not on the
+    ANE with the reason.
+  }];
+  let dependentDialects = ["::anec::mil::MilDialect"];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"m4\"",
+           "Built-in target (m1, m2, m3, m4, m4-pro, m4-max, a17-pro) or a target .json file">,
+    Option<"reportFile", "report-file", "std::string", /*default=*/"\"\"",
+           "Write the partition report as JSON to this file">,
+    Option<"computeUnits", "compute-units", "std::string", /*default=*/"\"all\"",
+           "Units the program may use, as Core ML's MLComputeUnits: all, cpu_and_ne, cpu_and_gpu or cpu_only">,
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Remark, at each op off the ANE, its unit and the reason">,
+    Option<"requireAlignment", "require-alignment", "bool", /*default=*/"false",
+           "Refuse the ANE to ops with a last axis that is not 64-byte aligned (the direct-ANE path); Core ML pads them itself">,
+  ];
+}
+
+def OutlineSegments : Pass<"anec-outline-segments", "mlir::func::FuncOp"> {
+  let summary = "Group runs of ops on one compute unit into mil.segment ops";
+  let description = [{
+    After anec-partition: each maximal run of consecutive ops with the same
+    `mil.compute_unit` moves into a `mil.segment` whose operands and results
+    are the values crossing its boundary (the transfers) and which holds
+    clones of the constants it reads. The program computes what it did.
+  }];
+  let dependentDialects = ["::anec::mil::MilDialect"];
+  let statistics = [
+    Statistic<"numSegments", "segments", "Segments created">,
+  ];
+}
+
+def InlineSegments : Pass<"anec-inline-segments", "mlir::func::FuncOp"> {
+  let summary = "Flatten mil.segment ops back into their function";
+  let description = [{
+    Core ML programs have no segments: this moves each segment's ops back in
+    place of the segment (before export); canonicalize and cse then merge
+    the constants segments had cloned.
+  }];
+  let dependentDialects = ["::anec::mil::MilDialect"];
+}

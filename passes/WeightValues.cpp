@@ -11,6 +11,8 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
+#include "lib/Compression/Palettize.h"
+#include "mlir/IR/Threading.h"
 #include "llvm/Support/xxhash.h"
 
 #include <algorithm>
@@ -77,6 +79,48 @@ llvm::SmallVector<Value> anec::collectWeights(Operation *fn, bool embeddings) {
       weights.push_back(w);
   });
   return weights;
+}
+
+bool anec::readWeightHalfBits(MLIRContext *ctx, ElementsAttr attr, std::vector<uint16_t> &out) {
+  auto type = cast<ShapedType>(attr.getType());
+  Type e = type.getElementType();
+  int64_t n = type.getNumElements();
+  auto res = dyn_cast<DenseResourceElementsAttr>(attr);
+  AsmResourceBlob *blob = res ? res.getRawHandle().getBlob() : nullptr;
+  if (!blob || !(e.isF16() || e.isBF16() || e.isF32())) {
+    // Small inline constants: through floats.
+    std::vector<float> values;
+    if (!readWeightValues(attr, values, /*roundToHalf=*/false))
+      return false;
+    out.resize(values.size());
+    for (size_t i = 0; i < values.size(); ++i)
+      out[i] = compression::floatToHalf(values[i]);
+    return true;
+  }
+  ArrayRef<char> d = blob->getData();
+  if ((int64_t)d.size() < n * (e.isF32() ? 4 : 2))
+    return false;
+  out.resize(n);
+  if (e.isF16()) {
+    std::memcpy(out.data(), d.data(), 2 * n);
+    return true;
+  }
+  // Chunks of 1M values convert in parallel.
+  const int64_t chunk = 1 << 20;
+  parallelFor(ctx, 0, (n + chunk - 1) / chunk, [&](size_t c) {
+    int64_t end = std::min<int64_t>(n, (int64_t)(c + 1) * chunk);
+    for (int64_t k = (int64_t)c * chunk; k < end; ++k) {
+      uint32_t bits;
+      if (e.isBF16())
+        bits = uint32_t((unsigned char)d[2 * k]) << 16 | uint32_t((unsigned char)d[2 * k + 1]) << 24;
+      else
+        std::memcpy(&bits, d.data() + 4 * k, 4);
+      float f;
+      std::memcpy(&f, &bits, 4);
+      out[k] = compression::floatToHalf(f);
+    }
+  });
+  return true;
 }
 
 FailureOr<llvm::Regex> anec::parseExcludeRegex(Operation *fn, llvm::StringRef exclude) {

@@ -20,6 +20,12 @@ namespace anec {
 /// than their type says.
 bool readWeightValues(mlir::ElementsAttr attr, std::vector<float> &out, bool roundToHalf);
 
+/// The values of a float constant as fp16 bit patterns (rounded to nearest
+/// even, as a cast to fp16 would), converted in parallel on `ctx`'s
+/// threads. False as readWeightValues.
+bool readWeightHalfBits(mlir::MLIRContext *ctx, mlir::ElementsAttr attr,
+                        std::vector<uint16_t> &out);
+
 /// `exclude`, the regex on weight names a compression pass leaves alone; an
 /// error on `fn` when it is not a valid regex.
 mlir::FailureOr<llvm::Regex> parseExcludeRegex(mlir::Operation *fn, llvm::StringRef exclude);

@@ -29,3 +29,28 @@ LogicalResult BandPartOp::verify() {
                        "non-negative");
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// SegmentOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SegmentOp::verify() {
+  StringRef unit = getComputeUnit();
+  if (unit != "ane" && unit != "gpu" && unit != "cpu")
+    return emitOpError("compute_unit must be ane, gpu or cpu, got '") << unit << "'";
+  Block &body = getBody().front();
+  if (body.getNumArguments() != getInputs().size())
+    return emitOpError("has ") << getInputs().size() << " inputs but its body takes "
+                               << body.getNumArguments();
+  for (auto [i, arg, in] : llvm::enumerate(body.getArguments(), getInputs()))
+    if (arg.getType() != in.getType())
+      return emitOpError("input ") << i << " is " << in.getType() << " but the body takes "
+                                   << arg.getType();
+  auto yield = body.empty() ? nullptr : dyn_cast<YieldOp>(body.back());
+  if (!yield)
+    return emitOpError("body must end in mil.yield");
+  if (yield.getValues().getTypes() != getResultTypes())
+    return emitOpError("yields ") << yield.getValues().size()
+                                  << " values whose types differ from its results";
+  return success();
+}

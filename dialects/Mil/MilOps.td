@@ -427,4 +427,32 @@ def Mil_SliceUpdateOp : Mil_PureOp<"slice_update"> {
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Compute-unit segments (anec-outline-segments)
+//===----------------------------------------------------------------------===//
+
+def Mil_SegmentOp : Mil_Op<"segment", [IsolatedFromAbove, SingleBlock]> {
+  let summary = "a run of ops on one compute unit: one dispatch";
+  let description = [{
+    The ops of `body` run on `compute_unit` (ane, gpu or cpu) as one
+    dispatch. The operands are what is handed to the unit at the boundary
+    and the results what is handed back: the transfers, explicit. Constant
+    weights live inside the segment that reads them. Not a Core ML op:
+    anec-inline-segments flattens segments before export.
+  }];
+  let arguments = (ins StrAttr:$compute_unit, Variadic<AnyType>:$inputs);
+  let results = (outs Variadic<AnyType>:$outputs);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $compute_unit `(` $inputs `)` attr-dict `:` functional-type($inputs, $outputs) $body
+  }];
+  let hasVerifier = 1;
+}
+
+def Mil_YieldOp : Mil_Op<"yield", [Pure, Terminator, HasParent<"SegmentOp">]> {
+  let summary = "the values a segment hands back";
+  let arguments = (ins Variadic<AnyType>:$values);
+  let assemblyFormat = "($values^ `:` type($values))? attr-dict";
+}
+
 #endif // ANEC_MIL_OPS_TD

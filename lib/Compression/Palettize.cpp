@@ -75,11 +75,50 @@ int64_t anec::compression::rowsPerLut(int64_t rows, int64_t groupSize) {
 
 float anec::compression::halfToFloat(uint16_t bits) { return halfTable().value[bits]; }
 
-uint16_t anec::compression::floatToHalf(float v) {
-  _Float16 h = (_Float16)v;
-  uint16_t bits;
-  std::memcpy(&bits, &h, 2);
-  return bits;
+uint16_t anec::compression::floatToHalf(float f) {
+  // Bit arithmetic, not a _Float16 cast: without F16C the cast is a
+  // library call, and a 1B model converts 1.2 billion values.
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  uint32_t sign = (x >> 16) & 0x8000, absx = x & 0x7fffffff;
+  if (absx >= 0x7f800000) // Inf stays Inf, NaN stays a (quiet) NaN
+    return uint16_t(sign | (absx > 0x7f800000 ? 0x7e00 : 0x7c00));
+  if (absx >= 0x477ff000) // rounds past 65504
+    return uint16_t(sign | 0x7c00);
+  if (absx < 0x38800000) { // below 2^-14: a subnormal half (or zero)
+    float a;
+    std::memcpy(&a, &absx, 4);
+    // Scaling by 2^24 is exact; nearbyint rounds half to even.
+    return uint16_t(sign | (uint32_t)std::nearbyint(a * 16777216.0f));
+  }
+  uint32_t mant = absx & 0x7fffff;
+  uint32_t h = (((absx >> 23) - 112) << 10) | (mant >> 13);
+  uint32_t rest = mant & 0x1fff;
+  if (rest > 0x1000 || (rest == 0x1000 && (h & 1)))
+    ++h; // a carry into the exponent is the correct rounding
+  return uint16_t(sign | h);
+}
+
+void anec::compression::packIndices(const uint8_t *indices, size_t n, int bits, uint8_t *out) {
+  if (bits == 8) {
+    std::memcpy(out, indices, n);
+    return;
+  }
+  // LSB-first through a 64-bit accumulator.
+  uint64_t acc = 0;
+  int filled = 0;
+  size_t o = 0;
+  for (size_t i = 0; i < n; ++i) {
+    acc |= uint64_t(indices[i] & ((1u << bits) - 1)) << filled;
+    filled += bits;
+    while (filled >= 8) {
+      out[o++] = uint8_t(acc);
+      acc >>= 8;
+      filled -= 8;
+    }
+  }
+  if (filled > 0)
+    out[o] = uint8_t(acc);
 }
 
 Palettizer::Palettizer() : count(65536, 0), nearest(65536, 0) {}

@@ -35,8 +35,13 @@ int64_t rowsPerLut(int64_t rows, int64_t groupSize);
 
 /// The float value of an fp16 bit pattern.
 float halfToFloat(uint16_t bits);
-/// The fp16 bit pattern nearest to `v` (round to nearest even).
+/// The fp16 bit pattern nearest to `v` (round to nearest even; NaN stays
+/// NaN, overflow becomes Inf), as a C cast to _Float16 gives.
 uint16_t floatToHalf(float v);
+
+/// Packs `n` indices of `bits` bits LSB-first into (n * bits + 7) / 8 bytes
+/// (MIL's sub-byte layout).
+void packIndices(const uint8_t *indices, size_t n, int bits, uint8_t *out);
 
 /// Palettizes runs of fp16 values, reusing its scratch (two 65536-entry
 /// tables) between calls: one per thread, see forThisThread(). The values

@@ -1140,6 +1140,36 @@ absl::Status Frame::exec(Operation *op) {
           set(res, std::move(t));
         return absl::OkStatus();
       })
+      .Case([&](SegmentOp seg) -> R {
+        // A segment runs its body with its operands as the block's
+        // arguments (states keep their identity) and hands back the yield.
+        Block &body = seg.getBody().front();
+        for (auto [arg, in] : llvm::zip(body.getArguments(), seg.getInputs())) {
+          if (isa<StateType>(in.getType())) {
+            auto it = stateArgs.find(in.getAsOpaquePointer());
+            if (it == stateArgs.end())
+              return error(op, "passes a state that is not a function argument");
+            std::string key = it->second;
+            stateArgs[arg.getAsOpaquePointer()] = std::move(key);
+            continue;
+          }
+          // Copied first: inserting may rehash the map under a reference.
+          std::shared_ptr<const Tensor> t = values[in.getAsOpaquePointer()];
+          values[arg.getAsOpaquePointer()] = std::move(t);
+        }
+        for (Operation &inner : body) {
+          if (auto y = dyn_cast<YieldOp>(inner)) {
+            for (auto [r, v] : llvm::zip(seg.getResults(), y.getValues())) {
+              std::shared_ptr<const Tensor> t = values[v.getAsOpaquePointer()];
+              values[r.getAsOpaquePointer()] = std::move(t);
+            }
+            break;
+          }
+          if (absl::Status s = execCached(&inner); !s.ok())
+            return s;
+        }
+        return absl::OkStatus();
+      })
       .Case([&](func::ReturnOp r) -> R {
         for (Value v : r.getOperands())
           results.push_back(get(v));
