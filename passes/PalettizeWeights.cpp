@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
 #include "passes/CompressionReport.h"
+#include "anec/Progress.h"
 #include "passes/WeightValues.h"
 #include "lib/Compression/Palettize.h"
 
@@ -87,8 +88,10 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
       return signalPassFailure();
     }
     std::vector<WeightReport> reports;
-    for (Weight &w : weights)
-      palettize(w, reports);
+    for (size_t i = 0; i < weights.size(); ++i) {
+      palettize(weights[i], reports);
+      reportProgress("palettize", i + 1, weights.size());
+    }
     if (!reportFile.empty() && failed(writeCompressionReport(module, reportFile, reports)))
       return signalPassFailure();
   }

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
 #include "passes/CompressionReport.h"
+#include "anec/Progress.h"
 #include "passes/WeightValues.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -57,9 +58,12 @@ struct QuantizeWeightsPass : anec::impl::QuantizeWeightsBase<QuantizeWeightsPass
     // Weights: constants (or fp16 casts of constants) read by weight
     // operands; one shared by several functions is quantized once.
     std::vector<WeightReport> reports;
-    for (DistinctWeight &w : collectDistinctWeights(fn, /*embeddings=*/false, weightThreshold,
-                                                    exclude, excluded))
-      quantize(w, reports);
+    std::vector<DistinctWeight> weights =
+        collectDistinctWeights(fn, /*embeddings=*/false, weightThreshold, exclude, excluded);
+    for (size_t i = 0; i < weights.size(); ++i) {
+      quantize(weights[i], reports);
+      reportProgress("quantize", i + 1, weights.size());
+    }
     if (!reportFile.empty() && failed(writeCompressionReport(fn, reportFile, reports)))
       return signalPassFailure();
   }

@@ -1,5 +1,6 @@
 //===- MilBlobWriter.cpp - Core ML's MILBlob v2 weight file -----------------===//
 #include "lib/Export/MilBlobWriter.h"
+#include "anec/Progress.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -100,6 +101,13 @@ float bf16ToFloat(uint16_t b) {
 } // namespace
 
 absl::StatusOr<uint64_t> MilBlobWriter::add(ElementsAttr attr, Type element) {
+  absl::StatusOr<uint64_t> offset = addBlob(attr, element);
+  if (offset.ok())
+    reportProgress("write", (int64_t)end, 0); // bytes so far; the total is unknown here
+  return offset;
+}
+
+absl::StatusOr<uint64_t> MilBlobWriter::addBlob(ElementsAttr attr, Type element) {
   uint32_t dtype = milBlobDtype(element);
   if (!dtype)
     return absl::InvalidArgumentError("element type has no MILBlob dtype");

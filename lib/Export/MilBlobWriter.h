@@ -47,6 +47,7 @@ public:
 
 private:
   MilBlobWriter(std::FILE *file, std::string path) : file(file), path(std::move(path)) {}
+  absl::StatusOr<uint64_t> addBlob(mlir::ElementsAttr attr, mlir::Type element);
   absl::Status write(const void *data, size_t bytes);
   absl::Status padTo64();
 

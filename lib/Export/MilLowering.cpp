@@ -387,7 +387,9 @@ absl::StatusOr<MilFunction> Lowering::lower(func::FuncOp func) {
         attrs.set("groups", b.getI64IntegerAttr(1));
     }
     for (NamedAttribute a : attrs) {
-      if (a.getName() == "operandSegmentSizes")
+      // Compiler annotations (dialect-prefixed, e.g. mil.compute_unit) are
+      // not MIL parameters.
+      if (a.getName() == "operandSegmentSizes" || a.getName().strref().contains('.'))
         continue;
       auto name = attributeParam(op, a.getName().strref(), a.getValue());
       if (!name.ok())

@@ -9,14 +9,20 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
+#include <mutex>
+
 void anec::registerDialects(mlir::DialectRegistry &registry) {
   registry.insert<anec::mil::MilDialect, mlir::func::FuncDialect,
                   mlir::arith::ArithDialect>();
 }
 
 void anec::registerPasses() {
-  anec::registerAllPasses();
-  // The generic passes (canonicalize, cse, print-op-stats, ...) for
-  // opt-style invocation.
-  mlir::registerTransformsPasses();
+  // Once per process: tools and the compile API both call it.
+  static std::once_flag once;
+  std::call_once(once, [] {
+    anec::registerAllPasses();
+    // The generic passes (canonicalize, cse, print-op-stats, ...) for
+    // opt-style invocation.
+    mlir::registerTransformsPasses();
+  });
 }

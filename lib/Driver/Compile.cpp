@@ -1,0 +1,306 @@
+//===- Compile.cpp - a model in, an ANE program out (the C++ API) ---------===//
+//
+// The steps of `anec compile`: load, the pass pipeline (ANE shaping, weight
+// compression, partitioning), export in chunks. The passes write their
+// reports to temporary files (a path is the only thing a textual pipeline
+// can carry), which are read back into the result and removed.
+//
+//===----------------------------------------------------------------------===//
+#include "anec/Compiler.h"
+#include "anec/Progress.h"
+#include "anec/Registration.h"
+#include "lib/Driver/Load.h"
+#include "lib/Export/Chunking.h"
+#include "lib/Export/MilTextWriter.h"
+#include "lib/Export/MlPackageWriter.h"
+#include "lib/Partition/Target.h"
+
+#include "absl/strings/str_cat.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/ThreadPool.h"
+#include "llvm/Support/Threading.h"
+
+#include <sys/resource.h>
+
+#include <chrono>
+
+using namespace mlir;
+
+namespace {
+
+/// Temporary files for the passes' reports, removed on every path out.
+struct ReportFiles {
+  llvm::SmallString<128> quantization, partition;
+  ~ReportFiles() {
+    for (auto *p : {&quantization, &partition})
+      if (!p->empty())
+        llvm::sys::fs::remove(*p);
+  }
+};
+
+absl::Status makeTemp(const char *prefix, llvm::SmallString<128> &path) {
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile(prefix, "json", path))
+    return absl::InternalError(absl::StrCat("cannot create a temporary file: ", ec.message()));
+  return absl::OkStatus();
+}
+
+std::string readText(llvm::StringRef path) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  return buffer ? (*buffer)->getBuffer().str() : std::string();
+}
+
+/// The compression part of the pipeline for `weights`, or an error.
+absl::StatusOr<std::string> compressionPasses(const anec::CompileOptions &o,
+                                              const std::string &reportOption) {
+  const std::string &w = o.weights;
+  // Per-grouped-channel LUTs (32 channels) need iOS18; before, one per tensor.
+  std::string grouping = o.os == "ios18" ? " granularity=per_grouped_channel group-size=32" : "";
+  if (w == "fp16")
+    return std::string();
+  if (w == "int8")
+    return ",anec-quantize-weights{" + reportOption + "},canonicalize";
+  if (w == "int8-per-channel")
+    return ",anec-quantize-weights{granularity=per_channel" + reportOption + "},canonicalize";
+  if (llvm::is_contained({"lut1", "lut2", "lut3", "lut4", "lut6", "lut8"}, w))
+    return ",anec-palettize-weights{nbits=" + w.substr(3) + grouping + reportOption +
+           "},canonicalize";
+  if (llvm::StringRef(w).starts_with("mixed:")) {
+    // A bit budget: each weight gets 2-8 bits where they cut the most error.
+    double budget = 0;
+    if (llvm::StringRef(w).drop_front(6).getAsDouble(budget) || !(budget >= 2) ||
+        !(budget <= 8))
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--weights=mixed:B needs an average bit width B from 2 to 8, got '", w, "'"));
+    return absl::StrCat(",anec-palettize-weights{mixed-bits=", budget, grouping, reportOption,
+                        "},canonicalize");
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--weights must be fp16, int8, int8-per-channel, lut1/2/3/4/6/8 or mixed:B, got '", w,
+      "'"));
+}
+
+absl::StatusOr<std::string> buildPipeline(const anec::CompileOptions &o, llvm::StringRef quantFile,
+                                          llvm::StringRef partitionFile) {
+  std::string quantOption = quantFile.empty() ? "" : absl::StrCat(" report-file=", quantFile.str());
+  absl::StatusOr<std::string> compression = compressionPasses(o, quantOption);
+  if (!compression.ok())
+    return compression.status();
+  // Target names and unit sets are checked here, so a bad one is an error
+  // naming the option rather than a pipeline parse error.
+  if (o.target.find_first_of(" {}") != std::string::npos)
+    return absl::InvalidArgumentError(
+        absl::StrCat("--target '", o.target, "' cannot contain spaces or braces"));
+  if (absl::StatusOr<anec::partition::Target> t = anec::partition::loadTarget(o.target); !t.ok())
+    return absl::InvalidArgumentError(absl::StrCat("--target: ", t.status().message()));
+  if (!llvm::is_contained({"all", "cpu_and_ne", "cpu_and_gpu", "cpu_only"}, o.computeUnits))
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--compute-units must be all, cpu_and_ne, cpu_and_gpu or cpu_only, got '",
+        o.computeUnits, "'"));
+  std::string partition = absl::StrCat(",anec-partition{target=", o.target,
+                                       " compute-units=", o.computeUnits,
+                                       o.explain ? " explain=true" : "");
+  if (!partitionFile.empty())
+    absl::StrAppend(&partition, " report-file=", partitionFile.str());
+  partition += "}";
+  return o.pipeline + *compression + partition;
+}
+
+double peakRssMiB() {
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024.0;
+}
+
+uint64_t pathBytes(const std::string &path) {
+  uint64_t total = 0;
+  if (llvm::sys::fs::is_directory(path)) {
+    std::error_code ec;
+    for (llvm::sys::fs::recursive_directory_iterator it(path, ec), end; it != end && !ec;
+         it.increment(ec)) {
+      uint64_t size = 0;
+      if (!llvm::sys::fs::is_directory(it->path()) && !llvm::sys::fs::file_size(it->path(), size))
+        total += size;
+    }
+    return total;
+  }
+  uint64_t size = 0;
+  llvm::sys::fs::file_size(path, size);
+  return size;
+}
+
+} // namespace
+
+absl::StatusOr<std::string> anec::compilePipeline(const CompileOptions &options) {
+  absl::StatusOr<std::string> text = buildPipeline(options, "", "");
+  if (!text.ok())
+    return text;
+  // Expanded: every pass of the named pipelines, with its options.
+  DialectRegistry registry;
+  registerDialects(registry);
+  registerPasses();
+  MLIRContext ctx(registry, MLIRContext::Threading::DISABLED);
+  PassManager pm(&ctx);
+  std::string parseErrors;
+  llvm::raw_string_ostream errs(parseErrors);
+  if (failed(parsePassPipeline(*text, pm, errs)))
+    return absl::InvalidArgumentError(absl::StrCat("bad pipeline '", options.pipeline, "': ",
+                                                   llvm::StringRef(parseErrors).trim().str()));
+  std::string expanded;
+  llvm::raw_string_ostream os(expanded);
+  pm.printAsTextualPipeline(os);
+  return expanded;
+}
+
+absl::StatusOr<anec::CompileResult> anec::compile(const CompileOptions &o) {
+  if (o.output.empty())
+    return absl::InvalidArgumentError("compile needs an output path (-o)");
+  std::optional<exporter::TargetOS> os = exporter::parseTargetOS(o.os);
+  if (!os)
+    return absl::InvalidArgumentError(
+        absl::StrCat("--os must be ios16, ios17 or ios18, got '", o.os, "'"));
+  if (o.format != "mlpackage" && o.format != "mil")
+    return absl::InvalidArgumentError(
+        absl::StrCat("--format must be mlpackage or mil, got '", o.format, "'"));
+  if (o.prefill < 1 || o.context < 1 || o.prefill > o.context)
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--prefill and --context must be positive, prefill at most context (got ", o.prefill,
+        " and ", o.context, ")"));
+  if (o.threads > 1024)
+    return absl::InvalidArgumentError(absl::StrCat("-j ", o.threads, " is not a thread count"));
+
+  ReportFiles reports;
+  bool compressed = o.weights != "fp16";
+  if (compressed)
+    if (absl::Status s = makeTemp("anec-quant", reports.quantization); !s.ok())
+      return s;
+  if (absl::Status s = makeTemp("anec-partition", reports.partition); !s.ok())
+    return s;
+  absl::StatusOr<std::string> pipeline =
+      buildPipeline(o, reports.quantization, reports.partition);
+  if (!pipeline.ok())
+    return pipeline.status();
+
+  DialectRegistry registry;
+  registerDialects(registry);
+  registerPasses();
+  MLIRContext ctx(registry, MLIRContext::Threading::DISABLED);
+  std::unique_ptr<llvm::DefaultThreadPool> pool;
+  if (o.threads != 1) {
+    pool = std::make_unique<llvm::DefaultThreadPool>(llvm::hardware_concurrency(o.threads));
+    ctx.setThreadPool(*pool);
+  }
+  ctx.loadAllAvailableDialects();
+  PassManager pm(&ctx);
+  std::string parseErrors;
+  llvm::raw_string_ostream errs(parseErrors);
+  if (failed(parsePassPipeline(*pipeline, pm, errs)))
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad pipeline '", o.pipeline, "': ", llvm::StringRef(parseErrors).trim().str()));
+
+  ProgressCallback previous = setProgressCallback(o.progress);
+  auto restore = llvm::make_scope_exit([&] { setProgressCallback(previous); });
+  CompileResult result;
+  auto last = std::chrono::steady_clock::now();
+  auto step = [&](const char *name) {
+    auto now = std::chrono::steady_clock::now();
+    result.steps.push_back({name, std::chrono::duration<double>(now - last).count()});
+    last = now;
+  };
+  import::ImportOptions importOptions;
+  importOptions.prefill = o.prefill;
+  importOptions.context = o.context;
+  absl::StatusOr<OwningOpRef<ModuleOp>> module =
+      o.inputText.empty() ? driver::loadModel(ctx, o.input, importOptions)
+                          : driver::parseModel(ctx, o.inputText, o.input);
+  if (!module.ok())
+    return module.status();
+  step("import");
+  // Diagnostics of the passes (and --explain's remarks) go to stderr, each
+  // with its location; a failure is also returned.
+  if (failed(pm.run(**module)))
+    return absl::InvalidArgumentError(
+        absl::StrCat(o.input, ": the pass pipeline failed (the error above says where)"));
+  step("pipeline");
+
+  auto write = [&](ModuleOp m, const std::string &path) {
+    return o.format == "mil" ? exporter::writeMilText(m, path, {*os})
+                             : exporter::writeMlPackage(m, path, {*os});
+  };
+  absl::StatusOr<std::vector<std::string>> written =
+      exporter::writeChunked(**module, o.output, o.maxFileSize, write);
+  if (!written.ok())
+    return written.status();
+  result.written = std::move(*written);
+  step("export");
+
+  auto [bytes, params] = driver::weightStats(**module);
+  result.weightBytes = bytes;
+  result.weightValues = params;
+  result.inputBytes = o.inputText.empty() ? pathBytes(o.input) : o.inputText.size();
+  for (const std::string &w : result.written)
+    result.outputBytes += pathBytes(w);
+  result.peakRssMiB = peakRssMiB();
+  if (compressed)
+    result.quantizationReport = readText(reports.quantization);
+  result.partitionReport = readText(reports.partition);
+
+  // The partition summary, and one report holding everything.
+  llvm::json::Object combined;
+  llvm::Expected<llvm::json::Value> partition = llvm::json::parse(result.partitionReport);
+  if (!partition) {
+    llvm::consumeError(partition.takeError());
+    return absl::InternalError("the partition pass wrote no report");
+  }
+  if (const llvm::json::Object *p = partition->getAsObject()) {
+    if (const llvm::json::Object *t = p->getObject("target"))
+      result.targetName = t->getString("name").value_or("").str();
+    if (const llvm::json::Object *r = p->getObject("residency")) {
+      result.aneOpsFraction = r->getNumber("ane_ops_fraction").value_or(0);
+      result.aneFlopsFraction = r->getNumber("ane_flops_fraction").value_or(0);
+    }
+    result.transitions = (int)p->getInteger("transitions").value_or(0);
+    if (const llvm::json::Object *e = p->getObject("estimate")) {
+      result.decodeTokensPerSecond = e->getNumber("decode_tokens_per_s");
+      result.prefillMs = e->getNumber("prefill_ms");
+    }
+  }
+  combined["partition"] = std::move(*partition);
+  if (compressed) {
+    llvm::Expected<llvm::json::Value> quant = llvm::json::parse(result.quantizationReport);
+    if (!quant) {
+      llvm::consumeError(quant.takeError());
+      return absl::InternalError("the compression pass wrote no report");
+    }
+    combined["quantization"] = std::move(*quant);
+  } else {
+    combined["quantization"] = nullptr;
+  }
+  llvm::json::Array outputs, steps;
+  for (const std::string &w : result.written)
+    outputs.push_back(w);
+  for (const CompileResult::Step &s : result.steps)
+    steps.push_back(llvm::json::Object{{"step", s.name}, {"seconds", s.seconds}});
+  combined["input"] = o.input;
+  combined["outputs"] = std::move(outputs);
+  combined["options"] = llvm::json::Object{{"weights", o.weights}, {"os", o.os},
+                                           {"format", o.format}, {"target", o.target},
+                                           {"compute_units", o.computeUnits},
+                                           {"prefill", o.prefill}, {"context", o.context}};
+  combined["size"] = llvm::json::Object{
+      {"input_bytes", (int64_t)result.inputBytes},
+      {"output_bytes", (int64_t)result.outputBytes},
+      {"weight_values", (int64_t)result.weightValues},
+      {"weight_bytes", (int64_t)result.weightBytes},
+      {"bits_per_weight", params ? 8.0 * bytes / params : 0.0}};
+  combined["steps"] = std::move(steps);
+  combined["peak_rss_mib"] = result.peakRssMiB;
+  result.report =
+      llvm::formatv("{0:2}", llvm::json::Value(std::move(combined))).str() + "\n";
+  return result;
+}

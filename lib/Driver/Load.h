@@ -1,0 +1,32 @@
+//===- Load.h - any input anec reads, as a mil module ---------*- C++ -*-===//
+#ifndef ANEC_LIB_DRIVER_LOAD_H
+#define ANEC_LIB_DRIVER_LOAD_H
+
+#include "lib/Import/TransformerBuilder.h"
+
+#include "absl/status/statusor.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <cstdint>
+#include <string>
+#include <utility>
+
+namespace anec::driver {
+
+/// A Hugging Face folder, a .gguf, an .mlpackage, a MIL text folder, or a
+/// mil .mlir/.mlirbc file, by what the path holds.
+absl::StatusOr<mlir::OwningOpRef<mlir::ModuleOp>>
+loadModel(mlir::MLIRContext &ctx, const std::string &path, const import::ImportOptions &options);
+
+/// MLIR text or bytecode held in memory; `name` names it in errors.
+absl::StatusOr<mlir::OwningOpRef<mlir::ModuleOp>>
+parseModel(mlir::MLIRContext &ctx, const std::string &text, const std::string &name);
+
+/// Stored weight bytes (fp16 for weights cast to fp16) and parameter count,
+/// each distinct weight once.
+std::pair<uint64_t, uint64_t> weightStats(mlir::ModuleOp module);
+
+} // namespace anec::driver
+
+#endif // ANEC_LIB_DRIVER_LOAD_H
