@@ -160,7 +160,9 @@ struct PartitionPass : anec::impl::PartitionBase<PartitionPass> {
     llvm::DenseSet<Operation *> seen;
     for (Value v : op->getOperands()) {
       if (isConstant(v))
-        w.weightBytes += storedBytes(v, seen);
+        // A gather reads only the rows it returns, not its whole table.
+        w.weightBytes += isa<GatherOp>(op) ? bytesOf(op->getResult(0).getType())
+                                           : storedBytes(v, seen);
       else
         w.activationBytes += bytesOf(v.getType());
     }
