@@ -14,6 +14,7 @@ packages=(
   protobuf-compiler libprotobuf-dev
   libopenblas-dev
   python3-numpy python3-sklearn
+  graphviz
 )
 build_after=1
 for arg in "$@"; do

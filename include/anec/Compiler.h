@@ -44,6 +44,9 @@ struct CompileOptions {
   std::string computeUnits = "cpu_and_ne";
   /// Remarks at every op kept off the ANE, with the reason.
   bool explain = false;
+  /// Draws the partitioned program here (.svg/.png/.pdf through Graphviz,
+  /// or .dot), when set.
+  std::string graph;
   /// Worker threads (0: every core).
   unsigned threads = 0;
   /// Called on long steps: step name, units done, units in all.

@@ -91,6 +91,8 @@ anec_status anec_options_set(anec_options *options, const char *name, const char
     o.computeUnits = value;
   else if (key == "pipeline")
     o.pipeline = value;
+  else if (key == "graph")
+    o.graph = value;
   else if (key == "prefill")
     return integer(o.prefill);
   else if (key == "context")

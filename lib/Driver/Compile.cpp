@@ -9,6 +9,7 @@
 #include "anec/Compiler.h"
 #include "anec/Progress.h"
 #include "anec/Registration.h"
+#include "lib/Driver/Graph.h"
 #include "lib/Driver/Load.h"
 #include "lib/Export/Chunking.h"
 #include "lib/Export/MilTextWriter.h"
@@ -16,6 +17,7 @@
 #include "lib/Partition/Target.h"
 
 #include "absl/strings/str_cat.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -221,12 +223,31 @@ absl::StatusOr<anec::CompileResult> anec::compile(const CompileOptions &o) {
   if (!module.ok())
     return module.status();
   step("import");
-  // Diagnostics of the passes (and --explain's remarks) go to stderr, each
-  // with its location; a failure is also returned.
-  if (failed(pm.run(**module)))
-    return absl::InvalidArgumentError(
-        absl::StrCat(o.input, ": the pass pipeline failed (the error above says where)"));
+  // Errors from the passes become the returned message, each with its
+  // location (the checkpoint's layer name); remarks and warnings (--explain)
+  // go to stderr as they come.
+  std::string passErrors;
+  {
+    ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &d) {
+      std::string loc;
+      llvm::raw_string_ostream(loc) << d.getLocation();
+      if (d.getSeverity() == DiagnosticSeverity::Error) {
+        absl::StrAppend(&passErrors, passErrors.empty() ? "" : "; ", loc, ": ", d.str());
+      } else {
+        const char *kind = d.getSeverity() == DiagnosticSeverity::Warning ? "warning" : "remark";
+        llvm::errs() << loc << ": " << kind << ": " << d.str() << "\n";
+      }
+      return success();
+    });
+    if (failed(pm.run(**module)))
+      return absl::InvalidArgumentError(absl::StrCat(
+          o.input, ": the pass pipeline failed",
+          passErrors.empty() ? std::string() : absl::StrCat(": ", passErrors)));
+  }
   step("pipeline");
+  if (!o.graph.empty())
+    if (absl::Status s = driver::writeGraph(**module, o.graph); !s.ok())
+      return s;
 
   auto write = [&](ModuleOp m, const std::string &path) {
     return o.format == "mil" ? exporter::writeMilText(m, path, {*os})

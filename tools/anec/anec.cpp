@@ -74,6 +74,9 @@ static cl::opt<std::string> quantReport(
 static cl::opt<std::string> partitionReport(
     "partition-report",
     cl::desc("Write the compute-unit partition as JSON, and print its segments as a table"));
+static cl::opt<std::string> graph(
+    "graph", cl::desc("Draw the program, ops coloured by compute unit and segments boxed "
+                      "(FILE.svg, .png or .pdf through Graphviz, or .dot)"));
 static cl::opt<unsigned> jobs("j", cl::desc("Worker threads (default: every core)"), cl::init(0));
 static cl::opt<bool> printPipeline("print-pipeline", cl::desc("Print the pass pipeline and exit"));
 static cl::opt<bool> quiet("quiet", cl::desc("Print nothing but errors"));
@@ -250,6 +253,7 @@ int compileCommand() {
   o.computeUnits = computeUnits;
   o.explain = explain;
   o.threads = jobs;
+  o.graph = graph;
   if (printPipeline) {
     absl::StatusOr<std::string> p = anec::compilePipeline(o);
     if (!p.ok())
