@@ -47,6 +47,8 @@ struct CompileOptions {
   /// Draws the partitioned program here (.svg/.png/.pdf through Graphviz,
   /// or .dot), when set.
   std::string graph;
+  /// Prints MLIR's per-pass timing to stderr when the pipeline ends.
+  bool passTiming = false;
   /// Worker threads (0: every core).
   unsigned threads = 0;
   /// Called on long steps: step name, units done, units in all.

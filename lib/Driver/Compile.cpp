@@ -20,6 +20,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FileSystem.h"
@@ -205,6 +206,12 @@ absl::StatusOr<anec::CompileResult> anec::compile(const CompileOptions &o) {
     return absl::InvalidArgumentError(
         absl::StrCat("bad pipeline '", o.pipeline, "': ", llvm::StringRef(parseErrors).trim().str()));
 
+  if (o.passTiming) {
+    // Reported on stderr when the pass manager is destroyed.
+    auto timing = std::make_unique<DefaultTimingManager>();
+    timing->setEnabled(true);
+    pm.enableTiming(std::move(timing));
+  }
   ProgressCallback previous = setProgressCallback(o.progress);
   auto restore = llvm::make_scope_exit([&] { setProgressCallback(previous); });
   CompileResult result;

@@ -77,6 +77,8 @@ static cl::opt<std::string> partitionReport(
 static cl::opt<std::string> graph(
     "graph", cl::desc("Draw the program, ops coloured by compute unit and segments boxed "
                       "(FILE.svg, .png or .pdf through Graphviz, or .dot)"));
+static cl::opt<bool> passTiming("pass-timing",
+                                cl::desc("Print the time of every pass when the pipeline ends"));
 static cl::opt<unsigned> jobs("j", cl::desc("Worker threads (default: every core)"), cl::init(0));
 static cl::opt<bool> printPipeline("print-pipeline", cl::desc("Print the pass pipeline and exit"));
 static cl::opt<bool> quiet("quiet", cl::desc("Print nothing but errors"));
@@ -254,6 +256,7 @@ int compileCommand() {
   o.explain = explain;
   o.threads = jobs;
   o.graph = graph;
+  o.passTiming = passTiming;
   if (printPipeline) {
     absl::StatusOr<std::string> p = anec::compilePipeline(o);
     if (!p.ok())
