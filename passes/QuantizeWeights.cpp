@@ -14,6 +14,8 @@
 #include "passes/CompressionReport.h"
 #include "anec/Progress.h"
 #include "passes/WeightValues.h"
+#include "lib/Compression/Palettize.h"
+#include "mlir/IR/Threading.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -81,13 +83,40 @@ struct QuantizeWeightsPass : anec::impl::QuantizeWeightsBase<QuantizeWeightsPass
     std::vector<int8_t> q(w.size());
     std::vector<_Float16> scales(channels);
     std::vector<int64_t> zeros(channels, isUnsigned ? 128 : 0);
+    // Work items: chunks of at most 1M values inside a channel, run on the
+    // context's threads (a 1B model is 1.2 billion values).
+    const int64_t chunk = 1 << 20;
+    int64_t chunksPer = (per + chunk - 1) / chunk;
+    struct Range {
+      float lo = 0, hi = 0, peak = 0;
+      double err = 0, energy = 0, maxAbs = 0;
+    };
+    std::vector<Range> ranges(channels * chunksPer);
+    auto bounds = [&](size_t item) {
+      int64_t ch = item / chunksPer, c = item % chunksPer;
+      int64_t begin = ch * per + c * chunk;
+      return std::make_tuple(ch, begin, std::min(begin + chunk, (ch + 1) * per));
+    };
+    MLIRContext *ctx = type.getContext();
+    parallelFor(ctx, 0, ranges.size(), [&](size_t item) {
+      auto [ch, begin, end] = bounds(item);
+      Range &r = ranges[item];
+      for (int64_t k = begin; k < end; ++k) {
+        float v = w[k];
+        r.lo = std::min(r.lo, v);
+        r.hi = std::max(r.hi, v);
+        r.peak = std::max(r.peak, std::fabs(v));
+      }
+    });
+    int64_t qlo = isUnsigned ? 0 : -128, qhi = isUnsigned ? 255 : 127;
+    if (symmetric)
+      qlo = isUnsigned ? 1 : -127, qhi = isUnsigned ? 255 : 127;
+    std::vector<float> stepOf(channels);
     for (int64_t ch = 0; ch < channels; ++ch) {
       float lo = 0, hi = 0, peak = 0;
-      for (int64_t k = 0; k < per; ++k) {
-        float v = w[ch * per + k];
-        lo = std::min(lo, v);
-        hi = std::max(hi, v);
-        peak = std::max(peak, std::fabs(v));
+      for (int64_t c = 0; c < chunksPer; ++c) {
+        const Range &r = ranges[ch * chunksPer + c];
+        lo = std::min(lo, r.lo), hi = std::max(hi, r.hi), peak = std::max(peak, r.peak);
       }
       float scale;
       int64_t zero;
@@ -101,30 +130,33 @@ struct QuantizeWeightsPass : anec::impl::QuantizeWeightsBase<QuantizeWeightsPass
         zero = std::clamp<int64_t>(zero, isUnsigned ? 0 : -128, isUnsigned ? 255 : 127);
       }
       // The scale the program holds is fp16: quantize against that.
-      _Float16 s16 = (_Float16)scale;
-      float s = (float)s16 > 0 ? (float)s16 : 1.0f;
+      float s = compression::halfToFloat(compression::floatToHalf(scale));
+      if (!(s > 0))
+        s = 1.0f;
+      stepOf[ch] = s;
       scales[ch] = (_Float16)s;
       zeros[ch] = zero;
-      int64_t qlo = isUnsigned ? 0 : -128, qhi = isUnsigned ? 255 : 127;
-      if (symmetric)
-        qlo = isUnsigned ? 1 : -127, qhi = isUnsigned ? 255 : 127;
-      for (int64_t k = 0; k < per; ++k) {
-        int64_t v = (int64_t)std::nearbyint(w[ch * per + k] / s) + zero;
-        q[ch * per + k] = (int8_t)(uint8_t)std::clamp(v, qlo, qhi);
-      }
     }
-    // What the program will compute, against the fp16 weight.
-    double err = 0, energy = 0, maxAbs = 0;
-    for (int64_t ch = 0; ch < channels; ++ch)
-      for (int64_t k = 0; k < per; ++k) {
-        int64_t raw = isUnsigned ? (int64_t)(uint8_t)q[ch * per + k] : (int64_t)q[ch * per + k];
-        double v = (float)(_Float16)w[ch * per + k];
-        double d = v - double((float)scales[ch] * float(raw - zeros[ch]));
-        err += d * d;
-        energy += v * v;
-        maxAbs = std::max(maxAbs, std::fabs(d));
+    // Quantize, and measure what the program will compute against the fp16
+    // weight.
+    parallelFor(ctx, 0, ranges.size(), [&](size_t item) {
+      auto [ch, begin, end] = bounds(item);
+      Range &r = ranges[item];
+      float s = stepOf[ch];
+      int64_t zero = zeros[ch];
+      for (int64_t k = begin; k < end; ++k) {
+        int64_t v = std::clamp((int64_t)std::nearbyint(w[k] / s) + zero, qlo, qhi);
+        q[k] = (int8_t)(uint8_t)v;
+        double half = compression::halfToFloat(compression::floatToHalf(w[k]));
+        double d = half - double(s * float(v - zero));
+        r.err += d * d;
+        r.energy += half * half;
+        r.maxAbs = std::max(r.maxAbs, std::fabs(d));
       }
-    MLIRContext *ctx = type.getContext();
+    });
+    double err = 0, energy = 0, maxAbs = 0;
+    for (const Range &r : ranges)
+      err += r.err, energy += r.energy, maxAbs = std::max(maxAbs, r.maxAbs);
     Builder b(ctx);
     Type qType = isUnsigned ? Type(IntegerType::get(ctx, 8, IntegerType::Unsigned))
                             : Type(IntegerType::get(ctx, 8));

@@ -8,7 +8,7 @@
 namespace anec::compression {
 
 /// How each DP layer finds its optimal splits; all give the optimum.
-enum class KMeansSearch { Auto, DivideAndConquer, Knuth };
+enum class KMeansSearch { Auto, DivideAndConquer, Knuth, Smawk };
 
 /// The k centroids minimizing Σ w_i (x_i − c(x_i))² over sorted distinct
 /// values `x` with weights `w` (counts), exactly: dynamic programming over

@@ -25,33 +25,6 @@ inline uint16_t fromOrderKey(uint16_t k) {
   return (k & 0x8000) ? uint16_t(k & 0x7fff) : uint16_t(~k);
 }
 
-struct HalfTable {
-  float value[65536];
-  HalfTable() {
-    for (uint32_t h = 0; h < 65536; ++h) {
-      uint32_t sign = (h & 0x8000) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff;
-      float f;
-      if (exp == 0) {
-        f = std::ldexp(float(man), -24); // zero or subnormal
-      } else if (exp == 31) {
-        f = man ? NAN : INFINITY;
-      } else {
-        uint32_t bits = ((exp + 112) << 23) | (man << 13);
-        std::memcpy(&f, &bits, 4);
-      }
-      uint32_t bits;
-      std::memcpy(&bits, &f, 4);
-      bits |= sign;
-      std::memcpy(&f, &bits, 4);
-      value[h] = f;
-    }
-  }
-};
-const HalfTable &halfTable() {
-  static const HalfTable table;
-  return table;
-}
-
 /// Index of the LUT entry nearest to v (ties to the lower entry).
 inline uint8_t nearestEntry(const float *lut, int entries, float v) {
   const float *it = std::lower_bound(lut, lut + entries, v);
@@ -71,32 +44,6 @@ int64_t anec::compression::rowsPerLut(int64_t rows, int64_t groupSize) {
     if (rows % d == 0)
       return d * 4 >= limit ? d : rows;
   return rows;
-}
-
-float anec::compression::halfToFloat(uint16_t bits) { return halfTable().value[bits]; }
-
-uint16_t anec::compression::floatToHalf(float f) {
-  // Bit arithmetic, not a _Float16 cast: without F16C the cast is a
-  // library call, and a 1B model converts 1.2 billion values.
-  uint32_t x;
-  std::memcpy(&x, &f, 4);
-  uint32_t sign = (x >> 16) & 0x8000, absx = x & 0x7fffffff;
-  if (absx >= 0x7f800000) // Inf stays Inf, NaN stays a (quiet) NaN
-    return uint16_t(sign | (absx > 0x7f800000 ? 0x7e00 : 0x7c00));
-  if (absx >= 0x477ff000) // rounds past 65504
-    return uint16_t(sign | 0x7c00);
-  if (absx < 0x38800000) { // below 2^-14: a subnormal half (or zero)
-    float a;
-    std::memcpy(&a, &absx, 4);
-    // Scaling by 2^24 is exact; nearbyint rounds half to even.
-    return uint16_t(sign | (uint32_t)std::nearbyint(a * 16777216.0f));
-  }
-  uint32_t mant = absx & 0x7fffff;
-  uint32_t h = (((absx >> 23) - 112) << 10) | (mant >> 13);
-  uint32_t rest = mant & 0x1fff;
-  if (rest > 0x1000 || (rest == 0x1000 && (h & 1)))
-    ++h; // a carry into the exponent is the correct rounding
-  return uint16_t(sign | h);
 }
 
 void anec::compression::packIndices(const uint8_t *indices, size_t n, int bits, uint8_t *out) {
@@ -130,8 +77,7 @@ Palettizer &Palettizer::forThisThread() {
 
 PaletteError Palettizer::run(const uint16_t *values, size_t n, int bits, LutMode mode,
                              uint8_t *indices, uint16_t *lutOut) {
-  const HalfTable &half = halfTable();
-  // Histogram of keys; the distinct keys in first-seen order.
+    // Histogram of keys; the distinct keys in first-seen order.
   keys.clear();
   for (size_t i = 0; i < n; ++i) {
     uint16_t k = orderKey(values[i]);
@@ -153,7 +99,7 @@ PaletteError Palettizer::run(const uint16_t *values, size_t n, int bits, LutMode
   x.resize(keys.size());
   w.resize(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) {
-    x[i] = half.value[fromOrderKey(keys[i])];
+    x[i] = halfToFloat(fromOrderKey(keys[i]));
     w[i] = count[keys[i]];
     count[keys[i]] = 0;
   }
@@ -177,7 +123,7 @@ PaletteError Palettizer::run(const uint16_t *values, size_t n, int bits, LutMode
   std::sort(lutBits, lutBits + entries,
             [](uint16_t a, uint16_t b) { return orderKey(a) < orderKey(b); });
   for (int e = 0; e < entries; ++e)
-    lut[e] = half.value[lutBits[e]];
+    lut[e] = halfToFloat(lutBits[e]);
 
   PaletteError err;
   if (mode == LutMode::KMeans && !x.empty())

@@ -9,6 +9,8 @@
 #ifndef ANEC_LIB_COMPRESSION_PALETTIZE_H
 #define ANEC_LIB_COMPRESSION_PALETTIZE_H
 
+#include "lib/Support/Half.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -33,11 +35,9 @@ struct PaletteError {
 /// when that divisor is so small that the LUTs would cost more than they buy.
 int64_t rowsPerLut(int64_t rows, int64_t groupSize);
 
-/// The float value of an fp16 bit pattern.
-float halfToFloat(uint16_t bits);
-/// The fp16 bit pattern nearest to `v` (round to nearest even; NaN stays
-/// NaN, overflow becomes Inf), as a C cast to _Float16 gives.
-uint16_t floatToHalf(float v);
+/// fp16 conversions (lib/Support/Half.h), where the kernel's callers look.
+using anec::floatToHalf;
+using anec::halfToFloat;
 
 /// Packs `n` indices of `bits` bits LSB-first into (n * bits + 7) / 8 bytes
 /// (MIL's sub-byte layout).

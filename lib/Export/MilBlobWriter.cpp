@@ -1,6 +1,7 @@
 //===- MilBlobWriter.cpp - Core ML's MILBlob v2 weight file -----------------===//
 #include "lib/Export/MilBlobWriter.h"
 #include "anec/Progress.h"
+#include "lib/Support/Half.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -85,21 +86,6 @@ absl::Status MilBlobWriter::padTo64() {
   return write(zeros, (64 - end % 64) % 64);
 }
 
-namespace {
-uint16_t floatToHalfBits(float v) {
-  _Float16 h = (_Float16)v;
-  uint16_t bits;
-  memcpy(&bits, &h, 2);
-  return bits;
-}
-float bf16ToFloat(uint16_t b) {
-  uint32_t bits = uint32_t(b) << 16;
-  float v;
-  memcpy(&v, &bits, 4);
-  return v;
-}
-} // namespace
-
 absl::StatusOr<uint64_t> MilBlobWriter::add(ElementsAttr attr, Type element) {
   absl::StatusOr<uint64_t> offset = addBlob(attr, element);
   if (offset.ok())
@@ -159,11 +145,11 @@ absl::StatusOr<uint64_t> MilBlobWriter::addBlob(ElementsAttr attr, Type element)
         if (source.isBF16()) {
           uint16_t b;
           memcpy(&b, raw.data() + 2 * (done + k), 2);
-          v = bf16ToFloat(b);
+          v = anec::bf16ToFloat(b);
         } else {
           memcpy(&v, raw.data() + 4 * (done + k), 4);
         }
-        chunk[k] = floatToHalfBits(v);
+        chunk[k] = anec::floatToHalf(v);
       }
       if (absl::Status s = write(chunk.data(), 2 * m); !s.ok())
         return s;
@@ -182,7 +168,7 @@ absl::StatusOr<uint64_t> MilBlobWriter::addBlob(ElementsAttr attr, Type element)
     for (APFloat v : dense.getValues<APFloat>()) {
       float f = (float)v.convertToDouble();
       if (element.isF16()) {
-        uint16_t h = floatToHalfBits(f);
+        uint16_t h = anec::floatToHalf(f);
         memcpy(&out[2 * k], &h, 2);
       } else if (element.isF32()) {
         memcpy(&out[4 * k], &f, 4);

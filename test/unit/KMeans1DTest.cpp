@@ -53,7 +53,8 @@ TEST(KMeans1D, MatchesBruteForce) {
     for (int i = 0; i < n; ++i)
       x[i] = normal(rng), w[i] = count(rng);
     std::sort(x.begin(), x.end());
-    for (KMeansSearch search : {KMeansSearch::DivideAndConquer, KMeansSearch::Knuth}) {
+    for (KMeansSearch search :
+         {KMeansSearch::DivideAndConquer, KMeansSearch::Knuth, KMeansSearch::Smawk}) {
       auto centroids = optimalKMeans1D(x, w, k, search);
       ASSERT_EQ((int)centroids.size(), k);
       EXPECT_NEAR(quantizationError(x, w, centroids), bruteForce(x, w, k), 1e-9)
@@ -81,7 +82,9 @@ TEST(KMeans1D, SearchesAgreeOnLargeHistograms) {
     for (int k : {2, 16, 64, 256}) {
       double dc = quantizationError(x, w, optimalKMeans1D(x, w, k, KMeansSearch::DivideAndConquer));
       double knuth = quantizationError(x, w, optimalKMeans1D(x, w, k, KMeansSearch::Knuth));
+      double smawk = quantizationError(x, w, optimalKMeans1D(x, w, k, KMeansSearch::Smawk));
       EXPECT_NEAR(dc, knuth, 1e-9 * dc) << "k=" << k;
+      EXPECT_NEAR(dc, smawk, 1e-9 * dc) << "k=" << k;
     }
   }
 }
