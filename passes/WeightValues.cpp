@@ -21,6 +21,9 @@
 #include <cstring>
 
 using namespace mlir;
+using anec::bf16ToFloat;
+using anec::floatToHalf;
+using anec::halfToFloat;
 
 bool anec::readWeightValues(ElementsAttr attr, std::vector<float> &out, bool roundToHalf) {
   auto type = cast<ShapedType>(attr.getType());
@@ -30,7 +33,7 @@ bool anec::readWeightValues(ElementsAttr attr, std::vector<float> &out, bool rou
   auto finish = [&] {
     if (roundToHalf)
       for (float &v : out)
-        v = (float)(_Float16)v;
+        v = halfToFloat(floatToHalf(v));
     return true;
   };
   if (auto dense = dyn_cast<DenseFPElementsAttr>(attr)) {
@@ -48,18 +51,21 @@ bool anec::readWeightValues(ElementsAttr attr, std::vector<float> &out, bool rou
   ArrayRef<char> d = blob->getData();
   if ((int64_t)d.size() < n * (e.isF32() ? 4 : 2))
     return false;
-  for (int64_t k = 0; k < n; ++k) {
-    if (e.isF16()) {
-      _Float16 h;
+  // One loop per storage type: the type is not asked per element.
+  if (e.isF16()) {
+    for (int64_t k = 0; k < n; ++k) {
+      uint16_t h;
       memcpy(&h, d.data() + 2 * k, 2);
-      out[k] = (float)h;
-    } else if (e.isBF16()) {
-      uint32_t bits = uint32_t((unsigned char)d[2 * k]) << 16 |
-                      uint32_t((unsigned char)d[2 * k + 1]) << 24;
-      memcpy(&out[k], &bits, 4);
-    } else {
-      memcpy(&out[k], d.data() + 4 * k, 4);
+      out[k] = halfToFloat(h);
     }
+  } else if (e.isBF16()) {
+    for (int64_t k = 0; k < n; ++k) {
+      uint16_t b;
+      memcpy(&b, d.data() + 2 * k, 2);
+      out[k] = bf16ToFloat(b);
+    }
+  } else {
+    memcpy(out.data(), d.data(), 4 * n);
   }
   return finish();
 }
@@ -107,17 +113,19 @@ bool anec::readWeightHalfBits(MLIRContext *ctx, ElementsAttr attr, std::vector<u
   }
   // Chunks of 1M values convert in parallel.
   const int64_t chunk = 1 << 20;
+  bool bf16 = e.isBF16(); // asked once, not per element
   parallelFor(ctx, 0, (n + chunk - 1) / chunk, [&](size_t c) {
     int64_t end = std::min<int64_t>(n, (int64_t)(c + 1) * chunk);
     for (int64_t k = (int64_t)c * chunk; k < end; ++k) {
-      uint32_t bits;
-      if (e.isBF16())
-        bits = uint32_t((unsigned char)d[2 * k]) << 16 | uint32_t((unsigned char)d[2 * k + 1]) << 24;
-      else
-        std::memcpy(&bits, d.data() + 4 * k, 4);
       float f;
-      std::memcpy(&f, &bits, 4);
-      out[k] = compression::floatToHalf(f);
+      if (bf16) {
+        uint16_t b;
+        std::memcpy(&b, d.data() + 2 * k, 2);
+        f = bf16ToFloat(b);
+      } else {
+        std::memcpy(&f, d.data() + 4 * k, 4);
+      }
+      out[k] = floatToHalf(f);
     }
   });
   return true;

@@ -11,8 +11,9 @@ and 8. Then, with the checkpoint in the page cache, it measures:
   compile     `anec compile` per --weights mode (fp16, int8, lut4 per
               32-channel group, mixed:3.5): wall and CPU time, peak RSS,
               output size, the driver's step times and MLIR's per-pass
-              times (the slowest passes), and wall time as a ratio to the
-              floor;
+              times (the slowest passes), wall time as a ratio to the
+              floor, and the partitioner's decode estimate for the default
+              target (M4, cpu_and_ne);
   curve       fp16 compile time against layer count (4, 8, 16).
 
   /usr/bin/python3 utils/bench-compile.py [--build build] [--cache DIR]
@@ -140,7 +141,7 @@ def main():
         print(f"input {model}: {in_bytes / 2**30:.2f} GiB, read once (warm cache) {read_s:.2f} s")
         print(f"{'weights':<10} {'wall s':>7} {'cpu s':>7} {'RSS MiB':>8} {'out MiB':>8} "
               f"{'bits/w':>6} {'floor s':>7} {'x floor':>7} {'import':>7} {'passes':>7} "
-              f"{'export':>7}  slowest passes")
+              f"{'export':>7} {'est tok/s':>9}  slowest passes")
         results = []
         for mode in modes:
             r = compile_once(args.build, model, mode, tmp)
@@ -150,8 +151,8 @@ def main():
             print(f"{mode:<10} {r['wall']:>7.2f} {r['cpu']:>7.2f} {r['rss']:>8.0f} "
                   f"{r['size'] / 2**20:>8.0f} {r['bpw']:>6.2f} {floor:>7.2f} "
                   f"{r['wall'] / floor:>7.1f} {r['steps'].get('import', 0):>7.2f} "
-                  f"{r['steps'].get('pipeline', 0):>7.2f} {r['steps'].get('export', 0):>7.2f}  "
-                  f"{r['passes']}", flush=True)
+                  f"{r['steps'].get('pipeline', 0):>7.2f} {r['steps'].get('export', 0):>7.2f} "
+                  f"{r['estimate'] or 0:>9.1f}  {r['passes']}", flush=True)
         if curve:
             print("\nfp16 compile time against layer count:")
             print(f"{'layers':>6} {'weights GiB':>11} {'wall s':>7} {'s per layer':>11}")

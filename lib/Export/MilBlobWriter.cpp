@@ -138,11 +138,12 @@ absl::StatusOr<uint64_t> MilBlobWriter::addBlob(ElementsAttr attr, Type element)
     unsigned srcBytes = source.isBF16() ? 2 : 4;
     if (raw.size() != n * srcBytes)
       return absl::InvalidArgumentError("a weight resource has the wrong size");
+    bool bf16 = source.isBF16(); // asked once, not per element
     for (uint64_t done = 0; done < n;) {
       uint64_t m = std::min<uint64_t>(chunk.size(), n - done);
       for (uint64_t k = 0; k < m; ++k) {
         float v;
-        if (source.isBF16()) {
+        if (bf16) {
           uint16_t b;
           memcpy(&b, raw.data() + 2 * (done + k), 2);
           v = anec::bf16ToFloat(b);

@@ -17,6 +17,8 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -340,6 +342,22 @@ int inspectCommand() {
   auto module = anec::driver::loadModel(ctx, input, options);
   if (!module.ok())
     return fail(std::string(module.status().message()));
+  // Where each op would run on --target: the partition, unless the program
+  // already carries one (a partitioned .mlir).
+  bool partitioned = false;
+  (*module)->walk([&](Operation *op) {
+    partitioned |= op->hasAttr("mil.compute_unit");
+  });
+  if (!partitioned) {
+    PassManager pm(&ctx);
+    std::string errors;
+    llvm::raw_string_ostream es(errors);
+    if (failed(parsePassPipeline(fmt::format("anec-partition{{target={} compute-units={}}}",
+                                             target.getValue(), computeUnits.getValue()),
+                                 pm, es)) ||
+        failed(pm.run(**module)))
+      return fail(fmt::format("cannot partition for --target={}: {}", target.getValue(), errors), 2);
+  }
   fmt::print("{}\n", input.getValue());
   for (auto fn : (*module)->getOps<func::FuncOp>()) {
     fmt::print("function {}\n", fn.getSymName().str());
@@ -369,7 +387,8 @@ int inspectCommand() {
     for (auto &[name, n] : counts)
       fmt::print("    {:<40} {:>6}\n", name, n);
     for (auto &[unit, n] : units)
-      fmt::print("    on {:<37} {:>6}\n", unit, n);
+      fmt::print("    ops on {:<33} {:>6}{}\n", unit, n,
+                 partitioned ? "" : fmt::format(" (partitioned for {})", target.getValue()));
   }
   // Weights by tensor: name, shape, form and stored bytes, each once.
   struct Row {
