@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "lib/Import/HfImporter.h"
+#include "lib/Support/Half.h"
 #include "lib/Import/SafeTensors.h"
 
 #include "dialects/Mil/MilDialect.h"
@@ -210,27 +211,36 @@ absl::Status anec::import::writeTinyLlama(const std::string &dir, uint64_t seed)
 
 int64_t anec::import::scanFp16Range(const char *p, int64_t n, FloatStorage storage,
                                     ImportReport &report) {
-  int64_t nonFinite = 0;
-  for (int64_t k = 0; k < n; ++k) {
-    float v;
-    if (storage == FloatStorage::F32) {
-      memcpy(&v, p + 4 * k, 4);
-    } else if (storage == FloatStorage::F16) {
-      _Float16 h;
-      memcpy(&h, p + 2 * k, 2);
-      v = (float)h;
-    } else {
-      uint32_t bits = uint32_t((unsigned char)p[2 * k]) << 16 |
-                      uint32_t((unsigned char)p[2 * k + 1]) << 24;
-      memcpy(&v, &bits, 4);
+  // One loop per storage type (not a test per value), counting into locals.
+  int64_t nonFinite = 0, overflows = 0, underflows = 0;
+  auto scan = [&](auto valueAt) {
+    for (int64_t k = 0; k < n; ++k) {
+      float a = std::fabs(valueAt(k));
+      nonFinite += !std::isfinite(a);
+      overflows += std::isfinite(a) && a > 65504.0f;
+      underflows += a != 0 && a < 5.9604645e-8f;
     }
-    float a = std::fabs(v);
-    if (!std::isfinite(a))
-      ++nonFinite;
-    else if (a > 65504.0f)
-      report.fp16Overflows++;
-    else if (a != 0 && a < 5.9604645e-8f)
-      report.fp16Underflows++;
+  };
+  if (storage == FloatStorage::F32) {
+    scan([&](int64_t k) {
+      float v;
+      memcpy(&v, p + 4 * k, 4);
+      return v;
+    });
+  } else if (storage == FloatStorage::F16) {
+    scan([&](int64_t k) {
+      uint16_t h;
+      memcpy(&h, p + 2 * k, 2);
+      return anec::halfToFloat(h);
+    });
+  } else {
+    scan([&](int64_t k) {
+      uint16_t b;
+      memcpy(&b, p + 2 * k, 2);
+      return anec::bf16ToFloat(b);
+    });
   }
+  report.fp16Overflows += overflows;
+  report.fp16Underflows += underflows;
   return nonFinite;
 }

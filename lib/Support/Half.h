@@ -15,9 +15,30 @@ namespace anec {
 /// The float value of an fp16 bit pattern.
 float halfToFloat(uint16_t bits);
 
-/// The fp16 bit pattern nearest to `v` (round to nearest even; NaN stays
-/// NaN, overflow becomes Inf), as a C cast to _Float16 gives.
-uint16_t floatToHalf(float v);
+/// The fp16 bit pattern nearest to `f` (round to nearest even; NaN stays
+/// NaN, overflow becomes Inf), as a C cast to _Float16 gives. Inline: it is
+/// the inner loop of every weight conversion.
+inline uint16_t floatToHalf(float f) {
+  uint32_t x;
+  __builtin_memcpy(&x, &f, 4);
+  uint32_t sign = (x >> 16) & 0x8000, absx = x & 0x7fffffff;
+  if (absx >= 0x7f800000) // Inf stays Inf, NaN stays a (quiet) NaN
+    return uint16_t(sign | (absx > 0x7f800000 ? 0x7e00 : 0x7c00));
+  if (absx >= 0x477ff000) // rounds past 65504
+    return uint16_t(sign | 0x7c00);
+  if (absx < 0x38800000) { // below 2^-14: a subnormal half (or zero)
+    float a;
+    __builtin_memcpy(&a, &absx, 4);
+    // Scaling by 2^24 is exact; rint rounds half to even.
+    return uint16_t(sign | (uint32_t)__builtin_rintf(a * 16777216.0f));
+  }
+  uint32_t mant = absx & 0x7fffff;
+  uint32_t h = (((absx >> 23) - 112) << 10) | (mant >> 13);
+  uint32_t rest = mant & 0x1fff;
+  if (rest > 0x1000 || (rest == 0x1000 && (h & 1)))
+    ++h; // a carry into the exponent is the correct rounding
+  return uint16_t(sign | h);
+}
 
 /// The float value of a bf16 bit pattern.
 inline float bf16ToFloat(uint16_t bits) {
