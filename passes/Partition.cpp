@@ -106,14 +106,14 @@ struct PartitionPass : anec::impl::PartitionBase<PartitionPass> {
         });
         !r.empty())
       return r;
-    if (std::string r = tensors([&](RankedTensorType t, Value) -> std::string {
-          for (int64_t d : t.getShape())
-            if (d > target.ane.maxDim)
-              return fmt::format("dimension {} over the limit of {}", d, target.ane.maxDim);
-          return "";
-        });
-        !r.empty())
-      return r;
+    // The dimension limit holds for weights too (an embedding table).
+    SmallVector<Type> types(op->getOperandTypes());
+    llvm::append_range(types, op->getResultTypes());
+    for (Type type : types)
+      if (auto t = dyn_cast<RankedTensorType>(type))
+        for (int64_t d : t.getShape())
+          if (d > target.ane.maxDim)
+            return fmt::format("dimension {} over the limit of {}", d, target.ane.maxDim);
     // Weights the ANE does not decompress.
     for (Value v : op->getOperands())
       if (auto bw = v.getDefiningOp<ConstexprBlockwiseShiftScaleOp>())
