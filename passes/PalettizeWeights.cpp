@@ -102,6 +102,7 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
     Operation *c = w.uses.front().constant;
     if (!readWeightHalfBits(c->getContext(), w.values(), half))
       return failure();
+    releaseWeightPages(w.values());
     // A LUT cannot hold NaN or Inf faithfully (nearest-value search is
     // undefined on them): such a weight stays as it is, and says so.
     if (llvm::any_of(half, [](uint16_t h) { return (h & 0x7c00) == 0x7c00; })) {

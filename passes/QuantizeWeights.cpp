@@ -76,6 +76,7 @@ struct QuantizeWeightsPass : anec::impl::QuantizeWeightsBase<QuantizeWeightsPass
     std::vector<float> w;
     if (!readWeightValues(weight.values(), w, /*roundToHalf=*/false))
       return;
+    releaseWeightPages(weight.values());
     int64_t channels = granularity == "per_channel" ? type.getDimSize(0) : 1;
     int64_t per = (int64_t)w.size() / channels;
     bool isUnsigned = dtype == "uint8";

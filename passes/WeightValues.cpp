@@ -12,6 +12,7 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 
 #include "lib/Compression/Palettize.h"
+#include "lib/Support/MappedFiles.h"
 #include "mlir/IR/Threading.h"
 #include "llvm/Support/xxhash.h"
 
@@ -139,6 +140,12 @@ FailureOr<llvm::Regex> anec::parseExcludeRegex(Operation *fn, llvm::StringRef ex
   return regex;
 }
 
+void anec::releaseWeightPages(ElementsAttr attr) {
+  if (auto res = dyn_cast<DenseResourceElementsAttr>(attr))
+    if (AsmResourceBlob *blob = res.getRawHandle().getBlob())
+      releaseMappedPages(blob->getData().data(), blob->getData().size());
+}
+
 ElementsAttr anec::DistinctWeight::values() const {
   return cast<mil::ConstOp>(uses.front().constant).getVal();
 }
@@ -170,9 +177,13 @@ std::vector<anec::DistinctWeight> anec::collectDistinctWeights(Operation *module
       if (!c || type.getNumElements() < minElements || !type.getElementType().isF16())
         continue;
       std::optional<ArrayRef<char>> bytes = bytesOf(c.getVal());
-      Key key = bytes ? Key{llvm::xxh3_64bits(ArrayRef<uint8_t>(
-                                reinterpret_cast<const uint8_t *>(bytes->data()), bytes->size())),
-                            bytes->size(), c.getType(), type}
+      uint64_t hash = 0;
+      if (bytes) {
+        hash = llvm::xxh3_64bits(
+            ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(bytes->data()), bytes->size()));
+        releaseMappedPages(bytes->data(), bytes->size()); // hashed; read again later
+      }
+      Key key = bytes ? Key{hash, bytes->size(), c.getType(), type}
                       : Key{(uint64_t)(uintptr_t)c.getVal().getAsOpaquePointer(), 0, c.getType(),
                             type};
       llvm::SmallVector<size_t, 1> &candidates = index[key];

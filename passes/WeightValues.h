@@ -26,6 +26,10 @@ bool readWeightValues(mlir::ElementsAttr attr, std::vector<float> &out, bool rou
 bool readWeightHalfBits(mlir::MLIRContext *ctx, mlir::ElementsAttr attr,
                         std::vector<uint16_t> &out);
 
+/// Gives back the resident pages of a weight mapped from a checkpoint (a
+/// compression pass has read it for the last time); nothing for others.
+void releaseWeightPages(mlir::ElementsAttr attr);
+
 /// `exclude`, the regex on weight names a compression pass leaves alone; an
 /// error on `fn` when it is not a valid regex.
 mlir::FailureOr<llvm::Regex> parseExcludeRegex(mlir::Operation *fn, llvm::StringRef exclude);

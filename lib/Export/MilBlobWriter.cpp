@@ -2,6 +2,7 @@
 #include "lib/Export/MilBlobWriter.h"
 #include "anec/Progress.h"
 #include "lib/Support/Half.h"
+#include "lib/Support/MappedFiles.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -25,6 +26,8 @@ WeightIdentity anec::exporter::weightIdentity(ElementsAttr attr) {
       ArrayRef<char> d = b->getData();
       uint64_t h = llvm::xxh3_64bits(ArrayRef<uint8_t>(
           reinterpret_cast<const uint8_t *>(d.data()), d.size()));
+      // Hashing touched every page of a mapped weight: give them back.
+      releaseMappedPages(d.data(), d.size());
       return {reinterpret_cast<const void *>(h), d.size()};
     }
   return {attr.getAsOpaquePointer(), 0};
@@ -88,8 +91,13 @@ absl::Status MilBlobWriter::padTo64() {
 
 absl::StatusOr<uint64_t> MilBlobWriter::add(ElementsAttr attr, Type element) {
   absl::StatusOr<uint64_t> offset = addBlob(attr, element);
-  if (offset.ok())
+  if (offset.ok()) {
     reportProgress("write", (int64_t)end, 0); // bytes so far; the total is unknown here
+    // Written: a weight mapped from a checkpoint gives its pages back.
+    if (auto res = dyn_cast<DenseResourceElementsAttr>(attr))
+      if (AsmResourceBlob *blob = res.getRawHandle().getBlob())
+        releaseMappedPages(blob->getData().data(), blob->getData().size());
+  }
   return offset;
 }
 

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "lib/Import/GgufImporter.h"
+#include "lib/Support/MappedFiles.h"
 
 #include "dialects/Mil/MilDialect.h"
 #include "dialects/Mil/MilShapes.h"
@@ -323,7 +324,7 @@ anec::import::importGguf(MLIRContext *ctx, const std::string &path, const Import
                                             /*RequiresNullTerminator=*/false);
   if (!buffer)
     return absl::NotFoundError(absl::StrCat(path, ": cannot open: ", buffer.getError().message()));
-  std::shared_ptr<llvm::MemoryBuffer> file = std::move(*buffer);
+  std::shared_ptr<llvm::MemoryBuffer> file = shareMappedFile(std::move(*buffer));
   Reader r(file->getBuffer(), path);
   if (r.bytes.size() < 24 || !r.bytes.starts_with("GGUF"))
     return absl::InvalidArgumentError(absl::StrCat(path, ": not a GGUF file (no GGUF magic)"));

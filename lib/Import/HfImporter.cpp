@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "lib/Import/HfImporter.h"
 #include "lib/Support/Half.h"
+#include "lib/Support/MappedFiles.h"
 #include "lib/Import/SafeTensors.h"
 
 #include "dialects/Mil/MilDialect.h"
@@ -93,6 +94,8 @@ private:
                            : t.dtype == "F32" ? FloatStorage::F32
                                               : FloatStorage::BF16;
     nonFinite = scanFp16Range(t.data.data(), t.numElements(), storage, report);
+    // Scanned; the passes or the writer read it again later.
+    releaseMappedPages(t.data.data(), t.data.size());
   }
 
 

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "lib/Import/SafeTensors.h"
+#include "lib/Support/MappedFiles.h"
 
 #include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/StringSwitch.h"
@@ -117,7 +118,7 @@ anec::import::readSafetensors(const std::string &path) {
   if (!bufferOr)
     return absl::NotFoundError(
         absl::StrCat(path, ": cannot open: ", bufferOr.getError().message()));
-  std::shared_ptr<llvm::MemoryBuffer> buffer = std::move(*bufferOr);
+  std::shared_ptr<llvm::MemoryBuffer> buffer = shareMappedFile(std::move(*bufferOr));
   llvm::StringRef bytes = buffer->getBuffer();
   if (bytes.size() < 8)
     return bad(path, absl::StrCat("truncated: ", bytes.size(),
