@@ -27,6 +27,7 @@
 
 #include <fmt/format.h>
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -435,6 +436,10 @@ int inspectCommand() {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  // Weights pass through large temporary buffers: a fixed mmap threshold
+  // returns each to the system when freed (glibc's adaptive threshold would
+  // keep them in the heap, and in the peak RSS, for the rest of the run).
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
   anec::registerPasses();
   cl::ParseCommandLineOptions(argc, argv,
                               "anec: transformer models to Apple Neural Engine programs\n");
