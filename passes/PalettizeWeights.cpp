@@ -295,19 +295,14 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
     }
     // Every function using the weight gets the same attributes, so the
     // bytes exist once in memory and once in the written blob.
-    for (DistinctWeight::Use &use : w.uses) {
-      OpBuilder ob(ctx);
-      ob.setInsertionPointAfterValue(use.weight);
-      Location loc = use.constant->getLoc();
+    replaceEachUse(w, [&](OpBuilder &ob, Location loc) -> Value {
       Value indices = ob.create<ConstOp>(loc, indicesAttr);
       Value lut = ob.create<ConstOp>(loc, lutAttr);
-      Value result =
-          ios16 ? ob.create<ConstexprLutToDenseOp>(loc, type, indices, lut,
-                                                   ob.getDenseI64ArrayAttr(type.getShape()), nullptr)
-                : ob.create<ConstexprLutToDenseOp>(loc, type, indices, lut, nullptr, nullptr);
-      use.weight.replaceAllUsesExcept(result, result.getDefiningOp());
       ++numPalettized;
-    }
+      return ios16 ? ob.create<ConstexprLutToDenseOp>(
+                         loc, type, indices, lut, ob.getDenseI64ArrayAttr(type.getShape()), nullptr)
+                   : ob.create<ConstexprLutToDenseOp>(loc, type, indices, lut, nullptr, nullptr);
+    });
     double snr = err > 0 ? 10 * std::log10(energy / err) : INFINITY;
     int64_t bytesAfter = packed.size() + 2 * luts.size();
     if (report)

@@ -36,6 +36,18 @@ using namespace anec::mil;
 
 namespace {
 
+/// Round half to even, as nearbyint in the default mode but without its
+/// library call (no SSE4.1 here): adding and subtracting 1.5 * 2^23 leaves
+/// a float rounded to an integer (IEEE arithmetic; the compiler may not
+/// reassociate it). Quantized values stay far below 2^22; larger ones (and
+/// NaN) go through nearbyint.
+inline float roundHalfEven(float v) {
+  if (!(std::fabs(v) < 4194304.0f))
+    return std::nearbyint(v);
+  const float big = 12582912.0f;
+  return (v + big) - big;
+}
+
 struct QuantizeWeightsPass : anec::impl::QuantizeWeightsBase<QuantizeWeightsPass> {
   using QuantizeWeightsBase::QuantizeWeightsBase;
 
@@ -74,7 +86,7 @@ struct QuantizeWeightsPass : anec::impl::QuantizeWeightsBase<QuantizeWeightsPass
     RankedTensorType type = weight.type;
     const std::string &name = weight.name;
     std::vector<float> w;
-    if (!readWeightValues(weight.values(), w, /*roundToHalf=*/false))
+    if (!readWeightValues(weight.values(), w, /*roundToHalf=*/false, type.getContext()))
       return;
     releaseWeightPages(weight.values());
     int64_t channels = granularity == "per_channel" ? type.getDimSize(0) : 1;
@@ -146,7 +158,7 @@ struct QuantizeWeightsPass : anec::impl::QuantizeWeightsBase<QuantizeWeightsPass
       float s = stepOf[ch];
       int64_t zero = zeros[ch];
       for (int64_t k = begin; k < end; ++k) {
-        int64_t v = std::clamp((int64_t)std::nearbyint(w[k] / s) + zero, qlo, qhi);
+        int64_t v = std::clamp((int64_t)roundHalfEven(w[k] / s) + zero, qlo, qhi);
         q[k] = (int8_t)(uint8_t)v;
         double half = compression::halfToFloat(compression::floatToHalf(w[k]));
         double d = half - double(s * float(v - zero));
@@ -180,17 +192,13 @@ struct QuantizeWeightsPass : anec::impl::QuantizeWeightsBase<QuantizeWeightsPass
     auto zeroAttr = DenseElementsAttr::get(zeroType, zeroValues);
     auto scaleAttr = DenseElementsAttr::get(scaleType, scaleValues);
     // Every function using the weight gets the same attributes.
-    for (DistinctWeight::Use &use : weight.uses) {
-      OpBuilder ob(ctx);
-      ob.setInsertionPointAfterValue(use.weight);
-      Location loc = use.constant->getLoc();
+    replaceEachUse(weight, [&](OpBuilder &ob, Location loc) -> Value {
       Value qv = ob.create<ConstOp>(loc, data);
       Value zv = ob.create<ConstOp>(loc, zeroAttr);
       Value sv = ob.create<ConstOp>(loc, scaleAttr);
-      Value deq = ob.create<ConstexprAffineDequantizeOp>(loc, qv, zv, sv, 0);
-      use.weight.replaceAllUsesExcept(deq, deq.getDefiningOp());
       ++numQuantized;
-    }
+      return ob.create<ConstexprAffineDequantizeOp>(loc, qv, zv, sv, 0);
+    });
     numBytesSaved += type.getNumElements() - 2 * channels - channels;
     double snr = err > 0 ? 10 * std::log10(energy / err) : INFINITY;
     int64_t bytesAfter = type.getNumElements() + 3 * channels; // data, fp16 scales, zero points

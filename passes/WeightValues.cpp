@@ -26,7 +26,8 @@ using anec::bf16ToFloat;
 using anec::floatToHalf;
 using anec::halfToFloat;
 
-bool anec::readWeightValues(ElementsAttr attr, std::vector<float> &out, bool roundToHalf) {
+bool anec::readWeightValues(ElementsAttr attr, std::vector<float> &out, bool roundToHalf,
+                            MLIRContext *parallelOn) {
   auto type = cast<ShapedType>(attr.getType());
   Type e = type.getElementType();
   int64_t n = type.getNumElements();
@@ -52,22 +53,34 @@ bool anec::readWeightValues(ElementsAttr attr, std::vector<float> &out, bool rou
   ArrayRef<char> d = blob->getData();
   if ((int64_t)d.size() < n * (e.isF32() ? 4 : 2))
     return false;
-  // One loop per storage type: the type is not asked per element.
-  if (e.isF16()) {
-    for (int64_t k = 0; k < n; ++k) {
-      uint16_t h;
-      memcpy(&h, d.data() + 2 * k, 2);
-      out[k] = halfToFloat(h);
+  // One loop per storage type (the type is not asked per element), over
+  // chunks of 1M values, in parallel when a context is given.
+  const int64_t chunk = 1 << 20;
+  bool f16 = e.isF16(), bf16 = e.isBF16();
+  auto convert = [&](size_t c) {
+    int64_t begin = (int64_t)c * chunk, end = std::min<int64_t>(n, begin + chunk);
+    if (f16) {
+      for (int64_t k = begin; k < end; ++k) {
+        uint16_t h;
+        memcpy(&h, d.data() + 2 * k, 2);
+        out[k] = halfToFloat(h);
+      }
+    } else if (bf16) {
+      for (int64_t k = begin; k < end; ++k) {
+        uint16_t b;
+        memcpy(&b, d.data() + 2 * k, 2);
+        out[k] = bf16ToFloat(b);
+      }
+    } else {
+      memcpy(out.data() + begin, d.data() + 4 * begin, 4 * (end - begin));
     }
-  } else if (e.isBF16()) {
-    for (int64_t k = 0; k < n; ++k) {
-      uint16_t b;
-      memcpy(&b, d.data() + 2 * k, 2);
-      out[k] = bf16ToFloat(b);
-    }
-  } else {
-    memcpy(out.data(), d.data(), 4 * n);
-  }
+  };
+  size_t chunks = (n + chunk - 1) / chunk;
+  if (parallelOn)
+    parallelFor(parallelOn, 0, chunks, convert);
+  else
+    for (size_t c = 0; c < chunks; ++c)
+      convert(c);
   return finish();
 }
 
@@ -144,6 +157,16 @@ void anec::releaseWeightPages(ElementsAttr attr) {
   if (auto res = dyn_cast<DenseResourceElementsAttr>(attr))
     if (AsmResourceBlob *blob = res.getRawHandle().getBlob())
       releaseMappedPages(blob->getData().data(), blob->getData().size());
+}
+
+void anec::replaceEachUse(DistinctWeight &weight,
+                          llvm::function_ref<Value(OpBuilder &, Location)> build) {
+  for (DistinctWeight::Use &use : weight.uses) {
+    OpBuilder b(use.weight.getContext());
+    b.setInsertionPointAfterValue(use.weight);
+    Value replacement = build(b, use.constant->getLoc());
+    use.weight.replaceAllUsesExcept(replacement, replacement.getDefiningOp());
+  }
 }
 
 ElementsAttr anec::DistinctWeight::values() const {

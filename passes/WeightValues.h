@@ -3,6 +3,7 @@
 #define ANEC_PASSES_WEIGHTVALUES_H
 
 #include "mlir/IR/BuiltinAttributeInterfaces.h"
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Value.h"
 #include "llvm/ADT/SmallVector.h"
@@ -18,7 +19,9 @@ namespace anec {
 /// resource) as floats; rounded to fp16 as a cast to fp16 would when
 /// `roundToHalf`. False for other element types and for resources shorter
 /// than their type says.
-bool readWeightValues(mlir::ElementsAttr attr, std::vector<float> &out, bool roundToHalf);
+/// With `parallelOn`, resources convert in chunks on that context's threads.
+bool readWeightValues(mlir::ElementsAttr attr, std::vector<float> &out, bool roundToHalf,
+                      mlir::MLIRContext *parallelOn = nullptr);
 
 /// The values of a float constant as fp16 bit patterns (rounded to nearest
 /// even, as a cast to fp16 would), converted in parallel on `ctx`'s
@@ -51,6 +54,13 @@ struct DistinctWeight {
   llvm::SmallVector<Use, 2> uses;
   mlir::ElementsAttr values() const;
 };
+
+/// Replaces every use of `weight` by what `build` makes at that use (after
+/// the weight's value, at its constant's location): the same attributes in
+/// every function, so shared bytes stay shared.
+void replaceEachUse(
+    DistinctWeight &weight,
+    llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location)> build);
 
 /// The fp16 weights of every function of `module` with at least
 /// `minElements` elements and a name `excluded` does not match (an empty

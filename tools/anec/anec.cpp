@@ -184,15 +184,23 @@ private:
   std::chrono::steady_clock::time_point lastDraw;
 };
 
-void printQuantTable(const std::string &json) {
+/// The top object of a report, or null when it is not one.
+std::optional<llvm::json::Object> reportObject(const std::string &json) {
   llvm::Expected<llvm::json::Value> parsed = llvm::json::parse(json);
   if (!parsed) {
     llvm::consumeError(parsed.takeError());
-    return;
+    return std::nullopt;
   }
-  const llvm::json::Object *root = parsed->getAsObject();
-  if (!root)
+  if (llvm::json::Object *o = parsed->getAsObject())
+    return std::move(*o);
+  return std::nullopt;
+}
+
+void printQuantTable(const std::string &json) {
+  std::optional<llvm::json::Object> report = reportObject(json);
+  if (!report)
     return;
+  const llvm::json::Object *root = &*report;
   fmt::print(stderr, "{:<44} {:>9} {:>4} {:>6} {:>10} {:>10} {:>7} {:>9}\n", "weight", "form",
              "bits", "groups", "before", "after", "SNR dB", "max err");
   auto num = [](const llvm::json::Object &o, llvm::StringRef key) {
@@ -219,14 +227,10 @@ void printQuantTable(const std::string &json) {
 }
 
 void printPartitionTable(const std::string &json) {
-  llvm::Expected<llvm::json::Value> parsed = llvm::json::parse(json);
-  if (!parsed) {
-    llvm::consumeError(parsed.takeError());
+  std::optional<llvm::json::Object> report = reportObject(json);
+  if (!report)
     return;
-  }
-  const llvm::json::Object *root = parsed->getAsObject();
-  if (!root)
-    return;
+  const llvm::json::Object *root = &*report;
   fmt::print(stderr, "{:<12} {:>4} {:>6} {:>12} {:>12} {:>12}\n", "function", "unit", "ops",
              "GFLOP", "weights", "est. ms");
   if (const llvm::json::Array *segments = root->getArray("segments"))
