@@ -12,6 +12,11 @@ config.excludes = ["inputs", "unit", "regressions", "CMakeLists.txt", "README.md
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.anec_obj_root, "test")
 
+# Sanitized builds (utils/sanitize.sh): tests that link anec into a program
+# built without the sanitizer runtime do not apply.
+if "-fsanitize" in getattr(config, "anec_cxx_flags", ""):
+    config.available_features.add("sanitized")
+
 # Every FileCheck run checks variable scopes.
 config.substitutions.append(
     ("%FileCheck", os.path.join(config.llvm_tools_dir, "FileCheck") + " -enable-var-scope"))
