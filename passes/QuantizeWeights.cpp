@@ -158,6 +158,7 @@ struct QuantizeWeightsPass : anec::impl::QuantizeWeightsBase<QuantizeWeightsPass
       float s = stepOf[ch];
       int64_t zero = zeros[ch];
       for (int64_t k = begin; k < end; ++k) {
+        // Division, not a reciprocal: ties round as the reference does.
         int64_t v = std::clamp((int64_t)roundHalfEven(w[k] / s) + zero, qlo, qhi);
         q[k] = (int8_t)(uint8_t)v;
         double half = compression::halfToFloat(compression::floatToHalf(w[k]));

@@ -9,6 +9,7 @@
 #include "lib/Import/HfImporter.h"
 #include "lib/Support/Half.h"
 #include "lib/Support/MappedFiles.h"
+#include "anec/Progress.h"
 #include "lib/Import/SafeTensors.h"
 
 #include "dialects/Mil/MilDialect.h"
@@ -96,6 +97,7 @@ private:
     nonFinite = scanFp16Range(t.data.data(), t.numElements(), storage, report);
     // Scanned; the passes or the writer read it again later.
     releaseMappedPages(t.data.data(), t.data.size());
+    reportProgress("import", (int64_t)report.tensors, (int64_t)ckpt.tensors().size());
   }
 
 

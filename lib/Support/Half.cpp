@@ -36,4 +36,4 @@ const HalfTable &halfTable() {
 
 } // namespace
 
-float anec::halfToFloat(uint16_t bits) { return halfTable().value[bits]; }
+float anec::halfToFloatSlow(uint16_t bits) { return halfTable().value[bits]; }

@@ -12,8 +12,21 @@
 
 namespace anec {
 
-/// The float value of an fp16 bit pattern.
-float halfToFloat(uint16_t bits);
+/// The float value of an fp16 bit pattern: zeros, subnormals, Inf and NaN
+/// (from a table).
+float halfToFloatSlow(uint16_t bits);
+
+/// The float value of an fp16 bit pattern; normal numbers by bit arithmetic
+/// inline, the rest through the table.
+inline float halfToFloat(uint16_t h) {
+  uint32_t exp = (h >> 10) & 0x1f;
+  if (exp == 0 || exp == 31)
+    return halfToFloatSlow(h);
+  uint32_t bits = (uint32_t(h & 0x8000) << 16) | ((exp + 112) << 23) | (uint32_t(h & 0x3ff) << 13);
+  float f;
+  __builtin_memcpy(&f, &bits, 4);
+  return f;
+}
 
 /// The fp16 bit pattern nearest to `f` (round to nearest even; NaN stays
 /// NaN, overflow becomes Inf), as a C cast to _Float16 gives. Inline: it is
