@@ -9,7 +9,7 @@ out="$2"
 py=/usr/bin/python3
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$out"/{safetensors,config,gguf,mil-text,mlmodel,milblob,mlir}
+mkdir -p "$out"/{safetensors,config,target,gguf,mil-text,mlmodel,milblob,mlir}
 
 # Checkpoints (small ones: a fuzzer wants small inputs).
 $py "$root/test/import/make_checkpoint.py" llama F16 "$tmp/ck" --dims=32,64,1,2,1,16,40
@@ -42,6 +42,13 @@ cp "$tmp/m.mlpackage/Data/com.apple.CoreML/model.mlmodel" "$out/mlmodel/valid"
 cp "$tmp/m.mil/weights/weight.bin" "$out/milblob/valid"
 head -c 1000 "$tmp/m.mil/weights/weight.bin" > "$out/milblob/truncated"
 printf 'garbage' > "$out/mlmodel/garbage"
+
+# Target descriptions: the built-in ones and broken variants.
+for t in "$root"/targets/*.json; do cp "$t" "$out/target/$(basename "$t")"; done
+printf '{"name": "x", "ane": {"fp16_tflops": -1}}' > "$out/target/negative"
+printf '{"name": "x", "ane": ' > "$out/target/truncated"
+printf '[1, 2, 3]' > "$out/target/not-an-object"
+printf '{"name": "x", "ane": {"fp16_tflops": 1e308, "int8_tops": "fast"}, "gpu": {}, "cpu": {}, "transfer": {}}' > "$out/target/wrong-types"
 
 # The dialect's own lit inputs.
 for f in "$root"/test/dialects/mil/*.mlir "$root"/test/passes/*.mlir; do

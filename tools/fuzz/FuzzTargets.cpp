@@ -14,6 +14,7 @@
 #include "lib/Import/MilProgramImporter.h"
 #include "lib/Import/ModelConfig.h"
 #include "lib/Import/SafeTensors.h"
+#include "lib/Partition/Target.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
@@ -73,6 +74,8 @@ bool anecFuzzOne(const std::string &target, const uint8_t *data, size_t size) {
     (void)anec::import::readSafetensors(f.path);
   } else if (target == "config") {
     (void)anec::import::parseHfConfig(text, "config.json");
+  } else if (target == "target") {
+    (void)anec::partition::parseTarget(text, "target.json");
   } else if (target == "gguf") {
     TempFile f(data, size);
     anec::import::ImportOptions options;
