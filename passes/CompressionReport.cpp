@@ -1,5 +1,6 @@
 //===- CompressionReport.cpp - per-weight results of a compression pass ---===//
 #include "passes/CompressionReport.h"
+#include "lib/Support/AtomicFile.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -53,42 +54,8 @@ mlir::LogicalResult anec::writeCompressionReport(mlir::Operation *anchor, llvm::
 mlir::LogicalResult anec::writeJsonReport(mlir::Operation *anchor, llvm::StringRef path,
                                           llvm::StringRef what, const llvm::json::Value &value) {
   std::string text = llvm::formatv("{0:2}", value).str() + "\n";
-  // A device (/dev/stdout) is written directly; a file through a temporary
-  // file beside it, renamed into place.
-  llvm::sys::fs::file_status status;
-  if (!llvm::sys::fs::status(path, status) && llvm::sys::fs::exists(status) &&
-      !llvm::sys::fs::is_regular_file(status) && !llvm::sys::fs::is_directory(status)) {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(path, ec);
-    if (!ec)
-      os << text;
-    if (ec || os.has_error()) {
-      os.clear_error();
-      return anchor->emitError("cannot write the ") << what << " '" << path << "'";
-    }
-    return mlir::success();
-  }
-  llvm::SmallString<256> tmp;
-  int fd;
-  llvm::SmallString<256> model(path);
-  model += ".tmp-%%%%%%";
-  if (std::error_code ec = llvm::sys::fs::createUniqueFile(model, fd, tmp))
-    return anchor->emitError("cannot write the ") << what << " '"
-           << path << "': " << ec.message();
-  {
-    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-    os << text;
-    os.close();
-    if (os.has_error()) {
-      os.clear_error();
-      llvm::sys::fs::remove(tmp);
-      return anchor->emitError("cannot write the ") << what << " '" << path << "'";
-    }
-  }
-  if (std::error_code ec = llvm::sys::fs::rename(tmp, path)) {
-    llvm::sys::fs::remove(tmp);
-    return anchor->emitError("cannot write the ") << what << " '"
-           << path << "': " << ec.message();
-  }
+  absl::Status written = writeFileAtomically(path.str(), text, what.str());
+  if (!written.ok())
+    return anchor->emitError() << std::string(written.message());
   return mlir::success();
 }

@@ -1,5 +1,6 @@
 //===- Graph.cpp - the program drawn by compute unit (Graphviz) -----------===//
 #include "lib/Driver/Graph.h"
+#include "lib/Support/AtomicFile.h"
 
 #include "dialects/Mil/MilDialect.h"
 
@@ -120,36 +121,34 @@ absl::Status anec::driver::writeGraph(ModuleOp module, const std::string &path) 
     }
     return absl::OkStatus();
   };
-  if (ext == ".dot" || ext == ".gv") {
-    if (absl::Status s = writeText(tmp); !s.ok())
-      return s;
-  } else {
-    if (ext != ".svg" && ext != ".png" && ext != ".pdf")
-      return absl::InvalidArgumentError(
-          absl::StrCat("--graph ", path, ": the file must end in .svg, .png, .pdf or .dot"));
-    llvm::ErrorOr<std::string> dotProgram = llvm::sys::findProgramByName("dot");
-    if (!dotProgram)
-      return absl::NotFoundError(absl::StrCat(
-          "--graph ", path, " needs Graphviz's dot (Debian package graphviz); a .dot path "
-          "writes the graph without it"));
-    llvm::SmallString<128> dotFile;
-    if (std::error_code ec = llvm::sys::fs::createTemporaryFile("anec-graph", "dot", dotFile))
-      return absl::InternalError(absl::StrCat("cannot create a temporary file: ", ec.message()));
-    absl::Status written = writeText(dotFile.str().str());
-    std::string format = absl::StrCat("-T", ext.drop_front().str());
-    std::string err;
-    int rc = written.ok() ? llvm::sys::ExecuteAndWait(
-                                *dotProgram, {*dotProgram, format, "-o", tmp, dotFile.str()},
-                                std::nullopt, {}, /*SecondsToWait=*/600, 0, &err)
-                          : -1;
-    llvm::sys::fs::remove(dotFile);
-    if (!written.ok())
-      return written;
-    if (rc != 0) {
-      llvm::sys::fs::remove(tmp);
-      return absl::InternalError(absl::StrCat("Graphviz's dot failed drawing ", path,
-                                              err.empty() ? "" : ": ", err));
-    }
+  if (ext == ".dot" || ext == ".gv")
+    return writeFileAtomically(path, dot, "graph");
+  // Other formats: Graphviz draws into a temporary file beside the target.
+  if (ext != ".svg" && ext != ".png" && ext != ".pdf")
+    return absl::InvalidArgumentError(
+        absl::StrCat("--graph ", path, ": the file must end in .svg, .png, .pdf or .dot"));
+  llvm::ErrorOr<std::string> dotProgram = llvm::sys::findProgramByName("dot");
+  if (!dotProgram)
+    return absl::NotFoundError(absl::StrCat(
+        "--graph ", path, " needs Graphviz's dot (Debian package graphviz); a .dot path "
+        "writes the graph without it"));
+  llvm::SmallString<128> dotFile;
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile("anec-graph", "dot", dotFile))
+    return absl::InternalError(absl::StrCat("cannot create a temporary file: ", ec.message()));
+  absl::Status written = writeText(dotFile.str().str());
+  std::string format = absl::StrCat("-T", ext.drop_front().str());
+  std::string err;
+  int rc = written.ok() ? llvm::sys::ExecuteAndWait(
+                              *dotProgram, {*dotProgram, format, "-o", tmp, dotFile.str()},
+                              std::nullopt, {}, /*SecondsToWait=*/600, 0, &err)
+                        : -1;
+  llvm::sys::fs::remove(dotFile);
+  if (!written.ok())
+    return written;
+  if (rc != 0) {
+    llvm::sys::fs::remove(tmp);
+    return absl::InternalError(absl::StrCat("Graphviz's dot failed drawing ", path,
+                                            err.empty() ? "" : ": ", err));
   }
   if (std::error_code ec = llvm::sys::fs::rename(tmp, path)) {
     llvm::sys::fs::remove(tmp);

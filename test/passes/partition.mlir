@@ -82,6 +82,7 @@
 // RUN: anec-run %s --function=gap_splits --compare=%t.seg.mlir --max-rel=0 | %FileCheck %s --check-prefix=SAME
 // RUN: anec-run %s --function=gap_joins --compare=%t.seg.mlir --max-rel=0 | %FileCheck %s --check-prefix=SAME
 // SAME: compare 0: max_abs 0 max_rel 0 snr inf dB cosine 1.000000 ok
+// RUN: anec-run %t.seg.mlir --function=gap_splits --compare-pipeline='builtin.module(func.func(anec-inline-segments))' --max-rel=0 | %FileCheck %s --check-prefix=SAME
 // RUN: anec-opt %t.seg.mlir --anec-inline-segments --canonicalize | %FileCheck %s --check-prefix=FLAT
 // FLAT-NOT: mil.segment
 // FLAT-LABEL: func.func @gap_splits

@@ -12,6 +12,7 @@
 #include "anec/Compiler.h"
 #include "anec/Registration.h"
 #include "lib/Driver/Load.h"
+#include "lib/Support/AtomicFile.h"
 
 #include "dialects/Mil/MilDialect.h"
 
@@ -114,33 +115,10 @@ std::string humanBytes(double b) {
   return fmt::format("{:.1f} {}", b, units[u]);
 }
 
-/// `text` to `path`: a device directly, a file through a temporary file
-/// renamed into place.
+/// `text` to `path`, whole or not at all.
 int writeReport(const std::string &path, const std::string &text, const char *what) {
-  llvm::sys::fs::file_status status;
-  bool device = !llvm::sys::fs::status(path, status) && llvm::sys::fs::exists(status) &&
-                !llvm::sys::fs::is_regular_file(status) && !llvm::sys::fs::is_directory(status);
-  std::string tmp = device ? path : path + ".anec-tmp";
-  std::error_code ec;
-  {
-    llvm::raw_fd_ostream os(tmp, ec);
-    if (!ec) {
-      os << text;
-      os.close();
-      if (os.has_error()) {
-        ec = os.error();
-        os.clear_error();
-      }
-    }
-  }
-  if (!ec && !device)
-    ec = llvm::sys::fs::rename(tmp, path);
-  if (ec) {
-    if (!device)
-      llvm::sys::fs::remove(tmp);
-    return fail(fmt::format("cannot write the {} {}: {}", what, path, ec.message()));
-  }
-  return 0;
+  absl::Status written = anec::writeFileAtomically(path, text, what);
+  return written.ok() ? 0 : fail(std::string(written.message()));
 }
 
 /// Progress on long steps: a line redrawn in place on a terminal, a plain
