@@ -157,16 +157,22 @@ struct QuantizeWeightsPass : anec::impl::QuantizeWeightsBase<QuantizeWeightsPass
       Range &r = ranges[item];
       float s = stepOf[ch];
       int64_t zero = zeros[ch];
+      // Locals, not r's fields: the int8 stores may alias anything, which
+      // would make the compiler reload and store the sums every value.
+      const float *in = w.data();
+      int8_t *out = q.data();
+      double err = 0, energy = 0, maxAbs = 0;
       for (int64_t k = begin; k < end; ++k) {
         // Division, not a reciprocal: ties round as the reference does.
-        int64_t v = std::clamp((int64_t)roundHalfEven(w[k] / s) + zero, qlo, qhi);
-        q[k] = (int8_t)(uint8_t)v;
-        double half = compression::halfToFloat(compression::floatToHalf(w[k]));
+        int64_t v = std::clamp((int64_t)roundHalfEven(in[k] / s) + zero, qlo, qhi);
+        out[k] = (int8_t)(uint8_t)v;
+        double half = compression::halfToFloat(compression::floatToHalf(in[k]));
         double d = half - double(s * float(v - zero));
-        r.err += d * d;
-        r.energy += half * half;
-        r.maxAbs = std::max(r.maxAbs, std::fabs(d));
+        err += d * d;
+        energy += half * half;
+        maxAbs = std::max(maxAbs, std::fabs(d));
       }
+      r.err = err, r.energy = energy, r.maxAbs = maxAbs;
     });
     double err = 0, energy = 0, maxAbs = 0;
     for (const Range &r : ranges)
