@@ -217,7 +217,16 @@ std::vector<anec::DistinctWeight> anec::collectDistinctWeights(Operation *module
           break;
         }
         std::optional<ArrayRef<char>> other = bytesOf(weights[i].values());
-        if (!bytes || (other && *other == *bytes)) {
+        // The same memory (functions sharing a weight) needs no comparison;
+        // other bytes are compared, then their pages given back.
+        bool same = !bytes || (other && other->data() == bytes->data() &&
+                               other->size() == bytes->size());
+        if (!same && other && *other == *bytes) {
+          same = true;
+          releaseMappedPages(other->data(), other->size());
+          releaseMappedPages(bytes->data(), bytes->size());
+        }
+        if (same) {
           found = i;
           break;
         }
