@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
 #include "passes/CompressionReport.h"
+#include "passes/WeightValues.h"
 #include "lib/Partition/Assign.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -33,11 +34,6 @@ using namespace anec::mil;
 using namespace anec::partition;
 
 namespace {
-
-bool isConstantOp(Operation *op) {
-  return isa<ConstOp, ConstexprAffineDequantizeOp, ConstexprLutToDenseOp,
-             ConstexprBlockwiseShiftScaleOp, ConstexprCastOp>(op);
-}
 
 int64_t bytesOf(Type t) {
   auto tt = dyn_cast<RankedTensorType>(t);
@@ -239,10 +235,7 @@ struct PartitionPass : anec::impl::PartitionBase<PartitionPass> {
       constants.clear();
       std::vector<Operation *> ops;
       for (Operation &op : fn.getBody().front()) {
-        bool constant = isConstantOp(&op) ||
-                        (isPure(&op) && op.getNumOperands() > 0 &&
-                         llvm::all_of(op.getOperands(), [&](Value v) { return isConstant(v); }));
-        if (constant)
+        if (isComputedAtCompileTime(&op))
           constants.insert(&op);
         else if (!isa<func::ReturnOp>(op))
           ops.push_back(&op);

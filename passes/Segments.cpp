@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
+#include "passes/WeightValues.h"
 
 #include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/SetVector.h"
@@ -25,17 +26,6 @@ using namespace anec::mil;
 
 namespace {
 
-/// Ops computed at compile time (weights): cloned into each segment.
-bool isConstantChain(Operation *op) {
-  if (isa<ConstOp>(op))
-    return true;
-  return isPure(op) && op->getNumRegions() == 0 && op->getNumOperands() > 0 &&
-         llvm::all_of(op->getOperands(), [](Value v) {
-           Operation *def = v.getDefiningOp();
-           return def && isConstantChain(def);
-         });
-}
-
 struct OutlineSegmentsPass : anec::impl::OutlineSegmentsBase<OutlineSegmentsPass> {
   using OutlineSegmentsBase::OutlineSegmentsBase;
 
@@ -46,7 +36,7 @@ struct OutlineSegmentsPass : anec::impl::OutlineSegmentsBase<OutlineSegmentsPass
     SmallVector<SmallVector<Operation *>> runs;
     StringRef current;
     for (Operation &op : block) {
-      if (isa<func::ReturnOp>(op) || isConstantChain(&op))
+      if (isa<func::ReturnOp>(op) || isComputedAtCompileTime(&op))
         continue;
       auto unit = op.getAttrOfType<StringAttr>("mil.compute_unit");
       if (!unit) {
@@ -62,7 +52,7 @@ struct OutlineSegmentsPass : anec::impl::OutlineSegmentsBase<OutlineSegmentsPass
       outline(run);
     // Constants now only read inside segments.
     for (Operation &op : llvm::make_early_inc_range(llvm::reverse(block)))
-      if (isConstantChain(&op) && op.use_empty())
+      if (isComputedAtCompileTime(&op) && op.use_empty())
         op.erase();
   }
 
@@ -73,7 +63,7 @@ struct OutlineSegmentsPass : anec::impl::OutlineSegmentsBase<OutlineSegmentsPass
     for (Operation *op : run) {
       for (Value v : op->getOperands()) {
         Operation *def = v.getDefiningOp();
-        if (!def || (!inRun.contains(def) && !isConstantChain(def)))
+        if (!def || (!inRun.contains(def) && !isComputedAtCompileTime(def)))
           inputs.insert(v);
       }
       for (Value r : op->getResults())
@@ -106,7 +96,7 @@ struct OutlineSegmentsPass : anec::impl::OutlineSegmentsBase<OutlineSegmentsPass
     };
     for (Operation *op : run)
       for (Value v : op->getOperands())
-        if (Operation *def = v.getDefiningOp(); def && isConstantChain(def) && !inRun.contains(def))
+        if (Operation *def = v.getDefiningOp(); def && isComputedAtCompileTime(def) && !inRun.contains(def))
           cloneConstant(v);
     for (Operation *op : run)
       inner.clone(*op, map);

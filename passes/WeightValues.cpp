@@ -14,6 +14,7 @@
 #include "lib/Compression/Palettize.h"
 #include "lib/Support/MappedFiles.h"
 #include "mlir/IR/Threading.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/Support/xxhash.h"
 
 #include <algorithm>
@@ -151,6 +152,21 @@ FailureOr<llvm::Regex> anec::parseExcludeRegex(Operation *fn, llvm::StringRef ex
   if (!exclude.empty() && !regex.isValid(error))
     return fn->emitError("exclude is not a valid regex: ") << error;
   return regex;
+}
+
+bool anec::isWeightOp(Operation *op) {
+  return isa<mil::ConstOp, mil::ConstexprAffineDequantizeOp, mil::ConstexprLutToDenseOp,
+             mil::ConstexprBlockwiseShiftScaleOp, mil::ConstexprCastOp>(op);
+}
+
+bool anec::isComputedAtCompileTime(Operation *op) {
+  if (isWeightOp(op))
+    return true;
+  return isPure(op) && op->getNumRegions() == 0 && op->getNumOperands() > 0 &&
+         llvm::all_of(op->getOperands(), [](Value v) {
+           Operation *def = v.getDefiningOp();
+           return def && isComputedAtCompileTime(def);
+         });
 }
 
 void anec::releaseWeightPages(ElementsAttr attr) {

@@ -15,6 +15,14 @@
 
 namespace anec {
 
+/// A constant or a constexpr decompression op: a weight as stored.
+bool isWeightOp(mlir::Operation *op);
+
+/// Whether `op`'s results are known at compile time: a weight op, or a
+/// pure op (a cast, a reshape) of such results. Partitioning leaves these
+/// with their users; outlined segments clone them.
+bool isComputedAtCompileTime(mlir::Operation *op);
+
 /// The values of a float constant (dense, splat, or an f16/bf16/f32
 /// resource) as floats; rounded to fp16 as a cast to fp16 would when
 /// `roundToHalf`. False for other element types and for resources shorter

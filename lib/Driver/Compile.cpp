@@ -137,6 +137,27 @@ uint64_t pathBytes(const std::string &path) {
   return size;
 }
 
+/// A context with anec's dialects and passes, single-threaded until a pool
+/// is given.
+std::unique_ptr<MLIRContext> makeContext() {
+  DialectRegistry registry;
+  anec::registerDialects(registry);
+  anec::registerPasses();
+  return std::make_unique<MLIRContext>(registry, MLIRContext::Threading::DISABLED);
+}
+
+/// `text` parsed into `pm`; the parser's words as the error, naming the
+/// pipeline the user gave.
+absl::Status parsePipeline(const std::string &text, const std::string &userPipeline,
+                           PassManager &pm) {
+  std::string parseErrors;
+  llvm::raw_string_ostream errs(parseErrors);
+  if (failed(parsePassPipeline(text, pm, errs)))
+    return absl::InvalidArgumentError(absl::StrCat("bad pipeline '", userPipeline, "': ",
+                                                   llvm::StringRef(parseErrors).trim().str()));
+  return absl::OkStatus();
+}
+
 } // namespace
 
 absl::StatusOr<std::string> anec::compilePipeline(const CompileOptions &options) {
@@ -144,16 +165,10 @@ absl::StatusOr<std::string> anec::compilePipeline(const CompileOptions &options)
   if (!text.ok())
     return text;
   // Expanded: every pass of the named pipelines, with its options.
-  DialectRegistry registry;
-  registerDialects(registry);
-  registerPasses();
-  MLIRContext ctx(registry, MLIRContext::Threading::DISABLED);
-  PassManager pm(&ctx);
-  std::string parseErrors;
-  llvm::raw_string_ostream errs(parseErrors);
-  if (failed(parsePassPipeline(*text, pm, errs)))
-    return absl::InvalidArgumentError(absl::StrCat("bad pipeline '", options.pipeline, "': ",
-                                                   llvm::StringRef(parseErrors).trim().str()));
+  std::unique_ptr<MLIRContext> ctx = makeContext();
+  PassManager pm(ctx.get());
+  if (absl::Status s = parsePipeline(*text, options.pipeline, pm); !s.ok())
+    return s;
   std::string expanded;
   llvm::raw_string_ostream os(expanded);
   pm.printAsTextualPipeline(os);
@@ -189,22 +204,18 @@ absl::StatusOr<anec::CompileResult> anec::compile(const CompileOptions &o) {
   if (!pipeline.ok())
     return pipeline.status();
 
-  DialectRegistry registry;
-  registerDialects(registry);
-  registerPasses();
-  MLIRContext ctx(registry, MLIRContext::Threading::DISABLED);
+  // The pool outlives the context that uses it (declared first).
   std::unique_ptr<llvm::DefaultThreadPool> pool;
+  std::unique_ptr<MLIRContext> context = makeContext();
+  MLIRContext &ctx = *context;
   if (o.threads != 1) {
     pool = std::make_unique<llvm::DefaultThreadPool>(llvm::hardware_concurrency(o.threads));
     ctx.setThreadPool(*pool);
   }
   ctx.loadAllAvailableDialects();
   PassManager pm(&ctx);
-  std::string parseErrors;
-  llvm::raw_string_ostream errs(parseErrors);
-  if (failed(parsePassPipeline(*pipeline, pm, errs)))
-    return absl::InvalidArgumentError(
-        absl::StrCat("bad pipeline '", o.pipeline, "': ", llvm::StringRef(parseErrors).trim().str()));
+  if (absl::Status s = parsePipeline(*pipeline, o.pipeline, pm); !s.ok())
+    return s;
 
   if (o.passTiming) {
     // Reported on stderr when the pass manager is destroyed.

@@ -1,5 +1,6 @@
 //===- Graph.cpp - the program drawn by compute unit (Graphviz) -----------===//
 #include "lib/Driver/Graph.h"
+#include "passes/WeightValues.h"
 #include "lib/Support/AtomicFile.h"
 
 #include "dialects/Mil/MilDialect.h"
@@ -26,12 +27,6 @@ const char *colourOf(llvm::StringRef unit) {
   return "#dddddd";
 }
 
-bool isWeight(Operation *op) {
-  return isa<anec::mil::ConstOp, anec::mil::ConstexprAffineDequantizeOp,
-             anec::mil::ConstexprLutToDenseOp, anec::mil::ConstexprBlockwiseShiftScaleOp,
-             anec::mil::ConstexprCastOp>(op);
-}
-
 std::string escape(llvm::StringRef s) {
   std::string out;
   for (char c : s) {
@@ -55,7 +50,7 @@ std::string anec::driver::programToDot(ModuleOp module, int64_t maxOps) {
       continue;
     std::vector<Operation *> ops;
     for (Operation &op : fn.getBody().front())
-      if (!isWeight(&op) && !isa<func::ReturnOp>(op))
+      if (!anec::isWeightOp(&op) && !isa<func::ReturnOp>(op))
         ops.push_back(&op);
     auto unitOf = [](Operation *op) {
       auto u = op->getAttrOfType<StringAttr>("mil.compute_unit");
