@@ -3,7 +3,8 @@
 // The checks behind "after the pipeline, the program is ANE-shaped"
 // (ane-constraints.md): no rms_norm, no dimension above the target's limit,
 // every weight-bearing op a 1×1 conv over (B, C, 1, S), every last axis a
-// multiple of 64 bytes, fp16 compute inside. Each violation is an error at
+// multiple of 64 bytes (fp16 tensors; int32 index arithmetic and results
+// sliced back for the caller are exempt), fp16 compute inside. Each violation is an error at
 // the op's location (the checkpoint's layer name); `warn-only` reports them
 // as warnings and lets the pass succeed.
 //
@@ -55,11 +56,14 @@ struct CheckAnePass : anec::impl::CheckAneBase<CheckAnePass> {
                       (isa<CastOp>(op) && isWeight(op->getOperand(0)));
       // Casts at the program boundary (of an input, or into a result) are
       // where fp32 is allowed.
+      bool onlyReturned = !op->use_empty() && llvm::all_of(op->getUsers(), [](Operation *u) {
+        return isa<func::ReturnOp>(u);
+      });
       bool boundaryCast =
-          isa<CastOp>(op) && (isa<BlockArgument>(op->getOperand(0)) ||
-                              llvm::all_of(op->getUsers(), [](Operation *u) {
-                                return isa<func::ReturnOp>(u);
-                              }));
+          isa<CastOp>(op) && (isa<BlockArgument>(op->getOperand(0)) || onlyReturned);
+      // A result sliced back from its padded form (a short vocabulary slice)
+      // is handed to the caller, not to another ANE op.
+      bool boundarySlice = isa<SliceBySizeOp>(op) && onlyReturned;
       if (on("rms-norm") && isa<RmsNormOp>(op))
         report(op) << "rms_norm has no ANE form; run anec-rms-norm-to-layer-norm";
       for (Value r : op->getResults()) {
@@ -73,7 +77,11 @@ struct CheckAnePass : anec::impl::CheckAneBase<CheckAnePass> {
                          << (int64_t)maxDim;
               break;
             }
-        if (on("align") && !constant && t.getRank() > 0) {
+        // Alignment is about the fp16 buffers the ANE computes on; int32
+        // tensors are token ids, positions and slice bounds (index
+        // arithmetic of a few elements).
+        if (on("align") && !constant && !boundarySlice && t.getRank() > 0 &&
+            isa<FloatType>(t.getElementType())) {
           unsigned bits = t.getElementType().getIntOrFloatBitWidth();
           int64_t bytes = t.getShape().back() * bits / 8;
           if (bytes % 64 != 0)

@@ -30,6 +30,10 @@ struct AnePipelineOptions
   Option<int64_t> headsPerChunk{*this, "heads-per-chunk",
                                 llvm::cl::desc("Attention heads computed together"),
                                 llvm::cl::init(1)};
+  Option<int64_t> alignBytes{
+      *this, "align-bytes",
+      llvm::cl::desc("Last axes in whole rows of this many bytes (0: leave them as they are)"),
+      llvm::cl::init(64)};
 };
 
 /// The passes that make a `mil` program ANE-friendly, in order.

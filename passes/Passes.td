@@ -59,14 +59,22 @@ def SplitAttention : Pass<"anec-split-attention", "mlir::func::FuncOp"> {
 }
 
 def LimitDimensions : Pass<"anec-limit-dimensions", "mlir::func::FuncOp"> {
-  let summary = "Split linear layers wider than the ANE's dimension limit";
+  let summary = "Split linear layers and embedding tables wider than the ANE's dimension limit";
   let description = [{
     A linear layer with more outputs than `max-dim` (the LM head over a
     large vocabulary) becomes several linear layers over vocabulary slices
-    whose weights are views of the original weight. When the layer's result
-    is a function result, the function returns the slices as a list
-    (`logits_0`, `logits_1`, ...); otherwise, or with `concat-outputs`, the
-    slices are concatenated back.
+    whose weights are views of the original weight. Slices are whole 64-byte
+    rows (`align-bytes`): 32 fp16 outputs; a shorter last slice gets zero
+    weight rows up to the next row and its result is sliced back. When the
+    layer's result is a function result, the function returns the slices as
+    a list (`logits_0`, `logits_1`, ...); otherwise, or with
+    `concat-outputs`, the slices are concatenated back.
+
+    An embedding lookup (`gather` on axis 0) into a table of more rows than
+    `max-dim` becomes one lookup per slice of rows, with the indices clamped
+    into the slice; a second lookup, batched over the tokens, picks each
+    token's row from the stacked results. Only selections: exact, and no op
+    sees more than `max-dim` rows.
   }];
   let dependentDialects = ["::anec::mil::MilDialect"];
   let options = [
@@ -74,9 +82,38 @@ def LimitDimensions : Pass<"anec-limit-dimensions", "mlir::func::FuncOp"> {
            "Largest tensor dimension the target handles">,
     Option<"concatOutputs", "concat-outputs", "bool", /*default=*/"false",
            "Concatenate the slices into one output">,
+    Option<"alignBytes", "align-bytes", "int64_t", /*default=*/"64",
+           "Vocabulary slices are whole rows of this many bytes (0: any size)">,
   ];
   let statistics = [
     Statistic<"numSplit", "split", "Linear layers split">,
+    Statistic<"numSplitLookups", "split-lookups", "Embedding lookups split">,
+  ];
+}
+
+def AlignLastAxis : Pass<"anec-align-last-axis", "mlir::func::FuncOp"> {
+  let summary = "Pad activations so every last axis is whole 64-byte rows";
+  let description = [{
+    The ANE stores the last axis of every buffer in 64-byte rows. Where an op
+    would produce an activation with a shorter last axis (decode's S = 1 in
+    (B, C, 1, S), a lookup of short rows), the padding is made explicit at
+    its start (a transpose pads its input along the axis it brings last; a
+    constant table is padded), carried through the ops that can carry it,
+    and sliced back where it meets anything else or a function result.
+    Reductions, softmax, layer_norm and matmuls over a padded axis give
+    exactly the unpadded answer. `report` remarks, per function, the
+    unaligned activations and their bytes before and after.
+  }];
+  let dependentDialects = ["::anec::mil::MilDialect"];
+  let options = [
+    Option<"alignBytes", "align-bytes", "int64_t", /*default=*/"64",
+           "Row size of the last axis in bytes">,
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Remark the activation footprint before and after">,
+  ];
+  let statistics = [
+    Statistic<"numStarted", "started", "Values padded where they are made">,
+    Statistic<"numSlicedBack", "sliced-back", "Padded values sliced back to their real size">,
   ];
 }
 

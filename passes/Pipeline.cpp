@@ -18,10 +18,17 @@ void anec::buildAnePipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createSplitAttention(attention));
   LimitDimensionsOptions dims;
   dims.maxDim = options.maxDim;
+  dims.alignBytes = options.alignBytes;
   pm.addNestedPass<func::FuncOp>(createLimitDimensions(dims));
   pm.addNestedPass<func::FuncOp>(createLinearToConv());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  if (options.alignBytes > 0) {
+    AlignLastAxisOptions align;
+    align.alignBytes = options.alignBytes;
+    pm.addNestedPass<func::FuncOp>(createAlignLastAxis(align));
+    pm.addPass(createCSEPass());
+  }
 }
 
 void anec::registerAllPasses() {

@@ -46,18 +46,26 @@ for off in sorted(refs):
         errors.append(f"blob at {off} overlaps the previous one")
     pos = data + size
 
-# The embedding table is the checkpoint's BF16 tensor, rounded to fp16.
+# The embedding table is the checkpoint's BF16 tensor, rounded to fp16. Above
+# the dimension limit it is stored as vocabulary slices of whole 64-byte rows
+# (the first function's 2-D model_embed_tokens_weight* constants, in order),
+# the last one padded with zero rows.
 raw = open(os.path.join(ckpt, "model.safetensors"), "rb").read()
 n = struct.unpack("<Q", raw[:8])[0]
 e = json.loads(raw[8:8 + n])["model.embed_tokens.weight"]
 b0, b1 = e["data_offsets"]
 bf16 = np.frombuffer(raw[8 + n + b0:8 + n + b1], np.uint16).astype(np.uint32) << 16
-want = bf16.view(np.float32).astype(np.float16)
-m = re.search(r"model_embed_tokens_weight = const\(\)\[.*?offset = uint64\((\d+)\)", mil)
-off = int(m.group(1))
-got = np.frombuffer(blob, np.float16, count=want.size, offset=off + 64)
-if not np.array_equal(got.view(np.uint16), want.view(np.uint16)):
+want = bf16.view(np.float32).astype(np.float16).reshape(e["shape"])
+first = mil[:mil.index("} -> (")]
+slices = re.findall(r"tensor<fp16, \[(\d+), (\d+)\]> model_embed_tokens_weight(?:_\d+)? = const\(\)\[.*?offset = uint64\((\d+)\)", first)
+parts = [np.frombuffer(blob, np.float16, count=int(r) * int(c), offset=int(off) + 64).reshape(int(r), int(c))
+         for r, c, off in slices]
+got = np.concatenate(parts) if parts else np.zeros((0, want.shape[1]), np.float16)
+if got.shape[0] < want.shape[0] or not np.array_equal(got[:want.shape[0]].view(np.uint16), want.view(np.uint16)):
     errors.append("the embedding's fp16 bytes differ from the checkpoint's BF16 values")
+elif np.any(got[want.shape[0]:].view(np.uint16)):
+    errors.append("the embedding's padding rows are not zero")
+print(f"embedding: {len(parts)} slices, {want.shape[0]} rows checked")
 for err in errors:
     print("error:", err)
 print(f"{count} blobs, {len(blob)} bytes checked")

@@ -27,7 +27,7 @@ def patch(data, offset, fmt, value):
 
 text("syntax", mil.replace(" = const()[", " = const()(", 1))
 text("unknown-op", re.sub(r"= layer_norm\(", "= rms_layer_norm(", mil, count=1))
-text("unknown-dtype", mil.replace("tensor<fp16, [16500, 64]>", "tensor<fp13, [16500, 64]>", 1))
+text("unknown-dtype", mil.replace("tensor<fp16, [8256, 64]>", "tensor<fp13, [8256, 64]>", 1))
 text("undefined-value", mil.replace("x = model_layers_0_input_layernorm_1)", "x = nowhere)", 1))
 text("bad-version", mil.replace("program(1.3)", "program(9.9)"))
 text("huge-dim", mil.replace("tensor<int32, [1, 8]> input_ids", "tensor<int32, [1, 99999999999999999]> input_ids", 1))

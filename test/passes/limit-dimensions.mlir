@@ -1,9 +1,9 @@
-// RUN: anec-opt %s --anec-limit-dimensions=max-dim=16 | %FileCheck %s
-// RUN: anec-opt %s --anec-limit-dimensions="max-dim=16 concat-outputs=true" | %FileCheck %s --check-prefix=CONCAT
+// RUN: anec-opt %s --anec-limit-dimensions="max-dim=16 align-bytes=0" | %FileCheck %s
+// RUN: anec-opt %s --anec-limit-dimensions="max-dim=16 concat-outputs=true align-bytes=0" | %FileCheck %s --check-prefix=CONCAT
 // Numerics: the slices together are the original output (joined by name
 // by anec-run), and with concat-outputs the program is the same function.
-// RUN: anec-run %s --compare-pipeline='builtin.module(func.func(anec-limit-dimensions{max-dim=16}))' --max-rel=0 | %FileCheck %s --check-prefix=SAME
-// RUN: anec-run %s --compare-pipeline='builtin.module(func.func(anec-limit-dimensions{max-dim=16 concat-outputs=true}))' --max-rel=0 | %FileCheck %s --check-prefix=SAME
+// RUN: anec-run %s --compare-pipeline='builtin.module(func.func(anec-limit-dimensions{max-dim=16 align-bytes=0}))' --max-rel=0 | %FileCheck %s --check-prefix=SAME
+// RUN: anec-run %s --compare-pipeline='builtin.module(func.func(anec-limit-dimensions{max-dim=16 concat-outputs=true align-bytes=0}))' --max-rel=0 | %FileCheck %s --check-prefix=SAME
 // SAME: main compare 0: max_abs 0 max_rel 0 snr inf dB cosine 1.000000 ok
 
 // A 40-wide head over max-dim 16: three slices of 14, 14 and 12 rows of the
