@@ -598,7 +598,7 @@ struct AlignLastAxisPass : anec::impl::AlignLastAxisBase<AlignLastAxisPass> {
     numStarted += aligner.numStarted;
     numSlicedBack += aligner.numSlicedBack;
     if (report)
-      fn.emitRemark(fmt::format(
+      mlir::emitRemark(fn.getLoc(), fmt::format(
           "last-axis alignment: {} unaligned activations before, {} after; activation bytes "
           "packed {} -> {}, as the ANE lays them out (64-byte rows) {} -> {}",
           before.unaligned, after.unaligned, before.packed, after.packed, before.laidOut,
