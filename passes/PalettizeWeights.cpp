@@ -139,7 +139,8 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
 
   /// Mixed bit widths: start every weight at the fewest bits and give more
   /// bits where they buy the most error per bit, until the average reaches
-  /// `mixed-bits` (a greedy walk down each weight's error-vs-bits curve).
+  /// `mixed-bits` (a greedy walk down each weight's error-vs-bits curve,
+  /// errors relative to each weight's mean square).
   /// Bits are what is stored: indices and LUTs. A weight shared by several
   /// functions counts once.
   LogicalResult chooseMixedBits(ModuleOp module, std::vector<Weight> &weights) {
@@ -165,9 +166,19 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
       // high-resolution law of optimal quantizers (Panter-Dite: the error
       // falls 4x per bit); only the choice of bits uses these estimates,
       // the chosen palettization is optimal.
+      // Errors relative to the weight's power: a layer normalises what it
+      // gets, so a value's noise matters relative to its weight's scale.
+      // (Raw squared error would hand every bit to the largest-valued
+      // tensor, typically the embedding, and starve the layers.)
+      double power = 0;
+      for (uint16_t h : half) {
+        double v = compression::halfToFloat(h);
+        power += v * v;
+      }
+      double scale = power > 0 && std::isfinite(power) ? double(half.size()) / power : 1.0;
       for (int l = 0; l < 5; ++l) {
         cand.errors[l] = kBits[l] <= 4
-                             ? errorOf(module.getContext(), half, rows, kBits[l]).first
+                             ? scale * errorOf(module.getContext(), half, rows, kBits[l]).first
                              : cand.errors[2] / double(1 << (2 * (kBits[l] - 4)));
         cand.storedBits[l] = double(half.size()) * kBits[l] + 16.0 * luts * (1 << kBits[l]);
       }

@@ -181,7 +181,12 @@ void anec::replaceEachUse(DistinctWeight &weight,
     OpBuilder b(use.weight.getContext());
     b.setInsertionPointAfterValue(use.weight);
     Value replacement = build(b, use.constant->getLoc());
-    use.weight.replaceAllUsesExcept(replacement, replacement.getDefiningOp());
+    Operation *made = replacement.getDefiningOp();
+    if (replacement.getType() != use.weight.getType())
+      replacement = b.create<mil::ReshapeOp>(
+          use.constant->getLoc(), replacement,
+          cast<RankedTensorType>(use.weight.getType()).getShape());
+    use.weight.replaceAllUsesExcept(replacement, made);
   }
 }
 
@@ -197,8 +202,10 @@ std::vector<anec::DistinctWeight> anec::collectDistinctWeights(Operation *module
   // Weights are the same when their bytes are: functions share attributes,
   // but passes (vocabulary slices) and text round trips give each function
   // its own. Keyed by a hash of the bytes and the types; a hit is compared
-  // byte for byte. Values: indices in `weights`, SIZE_MAX when excluded.
-  using Key = std::tuple<uint64_t, size_t, Type, Type>;
+  // byte for byte. Shapes may differ in unit axes only (rows and bytes
+  // equal): a tied embedding table [V, C] and LM head [V, C, 1, 1] are one
+  // weight. Values: indices in `weights`, SIZE_MAX when excluded.
+  using Key = std::tuple<uint64_t, size_t, Type, Type, int64_t>;
   llvm::DenseMap<Key, llvm::SmallVector<size_t, 1>> index;
   auto bytesOf = [](ElementsAttr attr) -> std::optional<ArrayRef<char>> {
     if (auto res = dyn_cast<DenseResourceElementsAttr>(attr))
@@ -222,9 +229,11 @@ std::vector<anec::DistinctWeight> anec::collectDistinctWeights(Operation *module
             ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(bytes->data()), bytes->size()));
         releaseMappedPages(bytes->data(), bytes->size()); // hashed; read again later
       }
-      Key key = bytes ? Key{hash, bytes->size(), c.getType(), type}
-                      : Key{(uint64_t)(uintptr_t)c.getVal().getAsOpaquePointer(), 0, c.getType(),
-                            type};
+      Type constElement = c.getType().getElementType();
+      Key key = bytes ? Key{hash, bytes->size(), constElement, type.getElementType(),
+                            type.getDimSize(0)}
+                      : Key{(uint64_t)(uintptr_t)c.getVal().getAsOpaquePointer(), 0,
+                            c.getType(), type, 0};
       llvm::SmallVector<size_t, 1> &candidates = index[key];
       size_t found = SIZE_MAX - 1;
       for (size_t i : candidates) {
@@ -264,8 +273,14 @@ std::vector<anec::DistinctWeight> anec::collectDistinctWeights(Operation *module
         candidates.push_back(found);
         weights.push_back({name, type, {}});
       }
-      if (found != SIZE_MAX)
-        weights[found].uses.push_back({weight, c});
+      if (found != SIZE_MAX) {
+        DistinctWeight &w = weights[found];
+        // Compressed in the shape of most axes (the conv weight's), reshaped
+        // for the other uses.
+        if (type.getRank() > w.type.getRank())
+          w.type = type;
+        w.uses.push_back({weight, c});
+      }
     }
   });
   return weights;
