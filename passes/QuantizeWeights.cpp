@@ -82,109 +82,194 @@ struct QuantizeWeightsPass : anec::impl::QuantizeWeightsBase<QuantizeWeightsPass
       return signalPassFailure();
   }
 
+  /// The weight's values as stored: 16-bit patterns (bf16 or fp16) read in
+  /// place from the mapped checkpoint, or floats for anything else.
+  struct Source {
+    const char *data = nullptr;
+    bool bf16 = false, f16 = false;
+    std::vector<float> floats;
+    bool sixteenBits() const { return bf16 || f16; }
+    uint16_t bits(int64_t k) const {
+      uint16_t v;
+      std::memcpy(&v, data + 2 * k, 2);
+      return v;
+    }
+    float fromBits(uint16_t v) const {
+      return bf16 ? anec::bf16ToFloat(v) : compression::halfToFloat(v);
+    }
+    float at(int64_t k) const { return sixteenBits() ? fromBits(bits(k)) : floats[k]; }
+  };
+
+  bool readSource(ElementsAttr attr, int64_t n, Source &src, MLIRContext *ctx) {
+    Type e = cast<ShapedType>(attr.getType()).getElementType();
+    if (auto res = dyn_cast<DenseResourceElementsAttr>(attr))
+      if (AsmResourceBlob *blob = res.getRawHandle().getBlob())
+        if ((e.isBF16() || e.isF16()) && (int64_t)blob->getData().size() >= 2 * n) {
+          src.data = blob->getData().data();
+          src.bf16 = e.isBF16();
+          src.f16 = e.isF16();
+          return true;
+        }
+    return readWeightValues(attr, src.floats, /*roundToHalf=*/false, ctx);
+  }
+
+  struct Stats {
+    float lo = 0, hi = 0, peak = 0;
+    double err = 0, energy = 0, maxAbs = 0;
+    void range(float v) {
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+      peak = std::max(peak, std::fabs(v));
+    }
+  };
+
+  /// The step and zero point for a channel's range; the step is what the
+  /// program holds (fp16).
+  std::pair<float, int64_t> parameters(const Stats &st, bool isUnsigned, bool symmetric) {
+    float scale;
+    int64_t zero;
+    if (symmetric) {
+      scale = st.peak > 0 ? st.peak / 127.0f : 1.0f;
+      zero = isUnsigned ? 128 : 0;
+    } else {
+      scale = st.hi > st.lo ? (st.hi - st.lo) / 255.0f : 1.0f;
+      int64_t qmin = isUnsigned ? 0 : -128;
+      zero = qmin - (int64_t)std::nearbyint(st.lo / scale);
+      zero = std::clamp<int64_t>(zero, isUnsigned ? 0 : -128, isUnsigned ? 255 : 127);
+    }
+    float step = compression::halfToFloat(compression::floatToHalf(scale));
+    if (!(step > 0))
+      step = 1.0f;
+    return {step, zero};
+  }
+
   void quantize(DistinctWeight &weight, std::vector<WeightReport> &reports) {
     RankedTensorType type = weight.type;
     const std::string &name = weight.name;
-    std::vector<float> w;
-    if (!readWeightValues(weight.values(), w, /*roundToHalf=*/false, type.getContext()))
+    MLIRContext *ctx = type.getContext();
+    int64_t n = type.getNumElements();
+    Source src;
+    if (!readSource(weight.values(), n, src, ctx))
       return;
-    releaseWeightPages(weight.values());
     int64_t channels = granularity == "per_channel" ? type.getDimSize(0) : 1;
-    int64_t per = (int64_t)w.size() / channels;
+    int64_t per = n / channels;
     bool isUnsigned = dtype == "uint8";
     bool symmetric = mode == "linear_symmetric";
-    std::vector<int8_t> q(w.size());
-    std::vector<_Float16> scales(channels);
-    std::vector<int64_t> zeros(channels, isUnsigned ? 128 : 0);
-    // Work items: chunks of at most 1M values inside a channel, run on the
-    // context's threads (a 1B model is 1.2 billion values).
-    const int64_t chunk = 1 << 20;
-    int64_t chunksPer = (per + chunk - 1) / chunk;
-    struct Range {
-      float lo = 0, hi = 0, peak = 0;
-      double err = 0, energy = 0, maxAbs = 0;
-    };
-    std::vector<Range> ranges(channels * chunksPer);
-    auto bounds = [&](size_t item) {
-      int64_t ch = item / chunksPer, c = item % chunksPer;
-      int64_t begin = ch * per + c * chunk;
-      return std::make_tuple(ch, begin, std::min(begin + chunk, (ch + 1) * per));
-    };
-    MLIRContext *ctx = type.getContext();
-    parallelFor(ctx, 0, ranges.size(), [&](size_t item) {
-      auto [ch, begin, end] = bounds(item);
-      Range &r = ranges[item];
-      for (int64_t k = begin; k < end; ++k) {
-        float v = w[k];
-        r.lo = std::min(r.lo, v);
-        r.hi = std::max(r.hi, v);
-        r.peak = std::max(r.peak, std::fabs(v));
-      }
-    });
     int64_t qlo = isUnsigned ? 0 : -128, qhi = isUnsigned ? 255 : 127;
     if (symmetric)
       qlo = isUnsigned ? 1 : -127, qhi = isUnsigned ? 255 : 127;
-    std::vector<float> stepOf(channels);
-    for (int64_t ch = 0; ch < channels; ++ch) {
-      float lo = 0, hi = 0, peak = 0;
-      for (int64_t c = 0; c < chunksPer; ++c) {
-        const Range &r = ranges[ch * chunksPer + c];
-        lo = std::min(lo, r.lo), hi = std::max(hi, r.hi), peak = std::max(peak, r.peak);
+    // The int8 data is written straight into the blob the program keeps.
+    AsmResourceBlob qBlob = HeapAsmResourceBlob::allocate(n, alignof(int64_t));
+    int8_t *out = reinterpret_cast<int8_t *>(qBlob.getMutableData().data());
+    std::vector<_Float16> scales(channels);
+    std::vector<int64_t> zeros(channels);
+    // Quantized value of v, and the squared error of what the program
+    // computes against the fp16 weight. Division, not a reciprocal: ties
+    // round as the reference does.
+    auto code = [&](float v, float step, int64_t zero) {
+      return std::clamp((int64_t)roundHalfEven(v / step) + zero, qlo, qhi);
+    };
+    Stats total;
+    if (channels == 1 && src.sixteenBits()) {
+      // Per tensor from 16-bit patterns: count each pattern once (a 65536-
+      // entry histogram), derive range, codes and error per pattern, then
+      // map every value through the code table. Two streaming passes over
+      // the mapped weight, no per-value arithmetic.
+      // A few chunks per thread: each has its own histograms to clear.
+      int64_t items = std::clamp<int64_t>(n >> 22, 1, 2 * (int64_t)ctx->getNumThreads());
+      const int64_t chunk = (n + items - 1) / items;
+      // Four interleaved histograms per chunk: neighbouring values are
+      // often equal, and one table would make each increment wait for the
+      // last.
+      std::vector<std::vector<uint32_t>> hists(items);
+      parallelFor(ctx, 0, items, [&](size_t c) {
+        std::vector<uint32_t> &h = hists[c];
+        h.assign(4 * 65536, 0);
+        uint32_t *h0 = h.data(), *h1 = h0 + 65536, *h2 = h1 + 65536, *h3 = h2 + 65536;
+        int64_t begin = (int64_t)c * chunk, end = std::min<int64_t>(n, begin + chunk);
+        const char *p = src.data;
+        int64_t k = begin;
+        for (; k + 4 <= end; k += 4) {
+          uint16_t v[4];
+          std::memcpy(v, p + 2 * k, 8);
+          ++h0[v[0]], ++h1[v[1]], ++h2[v[2]], ++h3[v[3]];
+        }
+        for (; k < end; ++k)
+          ++h0[src.bits(k)];
+      });
+      std::vector<uint64_t> count(65536, 0);
+      for (const std::vector<uint32_t> &h : hists)
+        for (size_t i = 0; i < 4 * 65536; ++i)
+          count[i & 65535] += h[i];
+      hists.clear();
+      for (size_t i = 0; i < 65536; ++i)
+        if (count[i])
+          total.range(src.fromBits((uint16_t)i));
+      auto [step, zero] = parameters(total, isUnsigned, symmetric);
+      scales[0] = (_Float16)step;
+      zeros[0] = zero;
+      std::vector<int8_t> table(65536);
+      for (size_t i = 0; i < 65536; ++i) {
+        float v = src.fromBits((uint16_t)i);
+        int64_t q = code(v, step, zero);
+        table[i] = (int8_t)(uint8_t)q;
+        if (!count[i])
+          continue;
+        double half = compression::halfToFloat(compression::floatToHalf(v));
+        double d = half - double(step * float(q - zero));
+        total.err += double(count[i]) * d * d;
+        total.energy += double(count[i]) * half * half;
+        total.maxAbs = std::max(total.maxAbs, std::fabs(d));
       }
-      float scale;
-      int64_t zero;
-      if (symmetric) {
-        scale = peak > 0 ? peak / 127.0f : 1.0f;
-        zero = isUnsigned ? 128 : 0;
-      } else {
-        scale = hi > lo ? (hi - lo) / 255.0f : 1.0f;
-        int64_t qmin = isUnsigned ? 0 : -128;
-        zero = qmin - (int64_t)std::nearbyint(lo / scale);
-        zero = std::clamp<int64_t>(zero, isUnsigned ? 0 : -128, isUnsigned ? 255 : 127);
+      parallelFor(ctx, 0, items, [&](size_t c) {
+        int64_t end = std::min<int64_t>(n, (int64_t)(c + 1) * chunk);
+        const uint16_t *p = reinterpret_cast<const uint16_t *>(src.data);
+        for (int64_t k = (int64_t)c * chunk; k < end; ++k) {
+          uint16_t v;
+          std::memcpy(&v, p + k, 2);
+          out[k] = table[v];
+        }
+      });
+    } else {
+      // Per channel (or from floats): range, then codes, per channel, the
+      // channels in parallel.
+      std::vector<Stats> stats(channels);
+      parallelFor(ctx, 0, channels, [&](size_t ch) {
+        Stats &st = stats[ch];
+        int64_t begin = (int64_t)ch * per, end = begin + per;
+        for (int64_t k = begin; k < end; ++k)
+          st.range(src.at(k));
+        auto [step, zero] = parameters(st, isUnsigned, symmetric);
+        scales[ch] = (_Float16)step;
+        zeros[ch] = zero;
+        // Locals, not st's fields: the int8 stores may alias anything.
+        double err = 0, energy = 0, maxAbs = 0;
+        for (int64_t k = begin; k < end; ++k) {
+          float v = src.at(k);
+          int64_t q = code(v, step, zero);
+          out[k] = (int8_t)(uint8_t)q;
+          double half = compression::halfToFloat(compression::floatToHalf(v));
+          double d = half - double(step * float(q - zero));
+          err += d * d;
+          energy += half * half;
+          maxAbs = std::max(maxAbs, std::fabs(d));
+        }
+        st.err = err, st.energy = energy, st.maxAbs = maxAbs;
+      });
+      for (const Stats &st : stats) {
+        total.err += st.err, total.energy += st.energy;
+        total.maxAbs = std::max(total.maxAbs, st.maxAbs);
       }
-      // The scale the program holds is fp16: quantize against that.
-      float s = compression::halfToFloat(compression::floatToHalf(scale));
-      if (!(s > 0))
-        s = 1.0f;
-      stepOf[ch] = s;
-      scales[ch] = (_Float16)s;
-      zeros[ch] = zero;
     }
-    // Quantize, and measure what the program will compute against the fp16
-    // weight.
-    parallelFor(ctx, 0, ranges.size(), [&](size_t item) {
-      auto [ch, begin, end] = bounds(item);
-      Range &r = ranges[item];
-      float s = stepOf[ch];
-      int64_t zero = zeros[ch];
-      // Locals, not r's fields: the int8 stores may alias anything, which
-      // would make the compiler reload and store the sums every value.
-      const float *in = w.data();
-      int8_t *out = q.data();
-      double err = 0, energy = 0, maxAbs = 0;
-      for (int64_t k = begin; k < end; ++k) {
-        // Division, not a reciprocal: ties round as the reference does.
-        int64_t v = std::clamp((int64_t)roundHalfEven(in[k] / s) + zero, qlo, qhi);
-        out[k] = (int8_t)(uint8_t)v;
-        double half = compression::halfToFloat(compression::floatToHalf(in[k]));
-        double d = half - double(s * float(v - zero));
-        err += d * d;
-        energy += half * half;
-        maxAbs = std::max(maxAbs, std::fabs(d));
-      }
-      r.err = err, r.energy = energy, r.maxAbs = maxAbs;
-    });
-    double err = 0, energy = 0, maxAbs = 0;
-    for (const Range &r : ranges)
-      err += r.err, energy += r.energy, maxAbs = std::max(maxAbs, r.maxAbs);
+    if (src.sixteenBits())
+      releaseWeightPages(weight.values());
+    double err = total.err, energy = total.energy, maxAbs = total.maxAbs;
     Builder b(ctx);
     Type qType = isUnsigned ? Type(IntegerType::get(ctx, 8, IntegerType::Unsigned))
                             : Type(IntegerType::get(ctx, 8));
     auto dataType = RankedTensorType::get(type.getShape(), qType);
     auto data = DenseResourceElementsAttr::get(
-        dataType, name.empty() ? "quantized" : name + ".int8",
-        HeapAsmResourceBlob::allocateAndCopyInferAlign(
-            ArrayRef<char>(reinterpret_cast<const char *>(q.data()), q.size())));
+        dataType, name.empty() ? "quantized" : name + ".int8", std::move(qBlob));
     SmallVector<int64_t> paramShape;
     if (channels > 1)
       paramShape.push_back(channels);

@@ -83,6 +83,7 @@ def read_floor(path):
 def write_floor(nbytes, tmp):
     target = os.path.join(tmp, "floor.bin")
     mib = max(1, nbytes >> 20)
+    os.sync()  # no earlier run's dirty pages throttle this one (nor the compiles)
     t0 = time.perf_counter()
     subprocess.run(["dd", "if=/dev/zero", f"of={target}", "bs=1M", f"count={mib}"],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
@@ -106,6 +107,7 @@ def compile_once(build, model, mode, tmp, extra=()):
     report = os.path.join(tmp, "report.json")
     cmd = [os.path.join(build, "bin", "anec"), "compile", model, "-o", out, f"--weights={mode}",
            "--quiet", "--pass-timing", f"--report={report}", *extra]
+    os.sync()
     wall, cpu, rss, err = run_measured(cmd)
     rep = json.load(open(report))
     outputs = rep["outputs"]
@@ -156,10 +158,22 @@ def main():
         if curve:
             print("\nfp16 compile time against layer count:")
             print(f"{'layers':>6} {'weights GiB':>11} {'wall s':>7} {'s per layer':>11}")
+            points = []
             for n, m in zip((4, 8, 16), curve):
                 r = compile_once(args.build, m, "fp16", tmp)
+                points.append((n, r["wall"]))
                 print(f"{n:>6} {path_bytes(m) / 2**30:>11.2f} {r['wall']:>7.2f} "
                       f"{r['wall'] / n:>11.2f}", flush=True)
+            # Linear growth: a least-squares line through the points; the
+            # intercept is what every size pays (embedding, LM head, start).
+            xs, ys = [p[0] for p in points], [p[1] for p in points]
+            mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+            slope = (sum((x - mx) * (y - my) for x, y in points) /
+                     sum((x - mx) ** 2 for x in xs))
+            icpt = my - slope * mx
+            worst = max(abs(y - (icpt + slope * x)) / y for x, y in points)
+            print(f"linear fit: {icpt:.2f} s + {slope:.3f} s per layer; "
+                  f"largest deviation from the line {100 * worst:.1f}%")
         if args.quick:
             bad = [r["mode"] for r in results if r["size"] == 0 or r["bpw"] <= 0]
             print("ok: every mode compiled" if not bad else f"FAIL: {bad}")

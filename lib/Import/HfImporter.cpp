@@ -229,13 +229,20 @@ int64_t anec::import::scanFp16Range(const char *p, int64_t n, FloatStorage stora
   } else if (storage == FloatStorage::BF16) {
     // |v| as bf16 bits: >= 0x7f80 not finite; >= 0x4780 (65536) above
     // fp16's 65504; below 0x3380 (2^-24) and not zero, under fp16's least.
-    for (int64_t k = 0; k < n; ++k) {
-      uint16_t b;
-      memcpy(&b, p + 2 * k, 2);
-      uint16_t a = b & 0x7fff;
-      nonFinite += a >= 0x7f80;
-      overflows += a >= 0x4780 && a < 0x7f80;
-      underflows += a != 0 && a < 0x3380;
+    // Blocks short enough for 16-bit counters, so the compares stay in
+    // 16-bit lanes (8 to a vector) instead of widening to 64 bits.
+    for (int64_t begin = 0; begin < n; begin += 32768) {
+      int64_t end = std::min<int64_t>(n, begin + 32768);
+      uint16_t nf = 0, over = 0, under = 0;
+      for (int64_t k = begin; k < end; ++k) {
+        uint16_t b;
+        memcpy(&b, p + 2 * k, 2);
+        uint16_t a = b & 0x7fff;
+        nf += a >= 0x7f80;
+        over += (uint16_t)(a - 0x4780) < (uint16_t)(0x7f80 - 0x4780);
+        under += (uint16_t)(a - 1) < (uint16_t)(0x3380 - 1);
+      }
+      nonFinite += nf, overflows += over, underflows += under;
     }
   } else {
     for (int64_t k = 0; k < n; ++k) {
