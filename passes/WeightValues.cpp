@@ -130,16 +130,14 @@ bool anec::readWeightHalfBits(MLIRContext *ctx, ElementsAttr attr, std::vector<u
   const int64_t chunk = 1 << 20;
   bool bf16 = e.isBF16(); // asked once, not per element
   parallelFor(ctx, 0, (n + chunk - 1) / chunk, [&](size_t c) {
-    int64_t end = std::min<int64_t>(n, (int64_t)(c + 1) * chunk);
-    for (int64_t k = (int64_t)c * chunk; k < end; ++k) {
+    int64_t begin = (int64_t)c * chunk, end = std::min<int64_t>(n, begin + chunk);
+    if (bf16) {
+      bf16ToHalf(d.data() + 2 * begin, out.data() + begin, end - begin);
+      return;
+    }
+    for (int64_t k = begin; k < end; ++k) {
       float f;
-      if (bf16) {
-        uint16_t b;
-        std::memcpy(&b, d.data() + 2 * k, 2);
-        f = bf16ToFloat(b);
-      } else {
-        std::memcpy(&f, d.data() + 4 * k, 4);
-      }
+      std::memcpy(&f, d.data() + 4 * k, 4);
       out[k] = floatToHalf(f);
     }
   });

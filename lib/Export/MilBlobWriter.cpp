@@ -149,16 +149,14 @@ absl::StatusOr<uint64_t> MilBlobWriter::addBlob(ElementsAttr attr, Type element)
     bool bf16 = source.isBF16(); // asked once, not per element
     for (uint64_t done = 0; done < n;) {
       uint64_t m = std::min<uint64_t>(chunk.size(), n - done);
-      for (uint64_t k = 0; k < m; ++k) {
-        float v;
-        if (bf16) {
-          uint16_t b;
-          memcpy(&b, raw.data() + 2 * (done + k), 2);
-          v = anec::bf16ToFloat(b);
-        } else {
+      if (bf16) {
+        anec::bf16ToHalf(raw.data() + 2 * done, chunk.data(), m);
+      } else {
+        for (uint64_t k = 0; k < m; ++k) {
+          float v;
           memcpy(&v, raw.data() + 4 * (done + k), 4);
+          chunk[k] = anec::floatToHalf(v);
         }
-        chunk[k] = anec::floatToHalf(v);
       }
       if (absl::Status s = write(chunk.data(), 2 * m); !s.ok())
         return s;

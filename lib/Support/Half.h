@@ -8,6 +8,7 @@
 #ifndef ANEC_LIB_SUPPORT_HALF_H
 #define ANEC_LIB_SUPPORT_HALF_H
 
+#include <cstddef>
 #include <cstdint>
 
 namespace anec {
@@ -60,6 +61,10 @@ inline float bf16ToFloat(uint16_t bits) {
   __builtin_memcpy(&f, &wide, 4);
   return f;
 }
+
+/// `n` bf16 bit patterns (at any alignment) as fp16 bit patterns, each as
+/// floatToHalf would give it; eight at a time with F16C where the CPU has it.
+void bf16ToHalf(const void *in, uint16_t *out, size_t n);
 
 } // namespace anec
 
