@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
+#include "passes/WeightValues.h"
 
 #include "llvm/ADT/StringSet.h"
 
@@ -52,8 +53,9 @@ struct CheckAnePass : anec::impl::CheckAneBase<CheckAnePass> {
     getOperation().walk([&](Operation *op) {
       if (op->getDialect() == nullptr || op->getDialect()->getNamespace() != "mil")
         return;
-      bool constant = isa<ConstOp>(op) || op->getName().stripDialect().starts_with("constexpr_") ||
-                      (isa<CastOp>(op) && isWeight(op->getOperand(0)));
+      // Weights and what is computed from them alone (casts, reshapes) are
+      // made when the model loads, not by the ANE.
+      bool constant = isComputedAtCompileTime(op);
       // Casts at the program boundary (of an input, or into a result) are
       // where fp32 is allowed.
       bool onlyReturned = !op->use_empty() && llvm::all_of(op->getUsers(), [](Operation *u) {
@@ -63,7 +65,7 @@ struct CheckAnePass : anec::impl::CheckAneBase<CheckAnePass> {
           isa<CastOp>(op) && (isa<BlockArgument>(op->getOperand(0)) || onlyReturned);
       // A result sliced back from its padded form (a short vocabulary slice)
       // is handed to the caller, not to another ANE op.
-      bool boundarySlice = isa<SliceBySizeOp>(op) && onlyReturned;
+      bool boundarySlice = isa<SliceBySizeOp, ReshapeOp, TransposeOp>(op) && onlyReturned;
       if (on("rms-norm") && isa<RmsNormOp>(op))
         report(op) << "rms_norm has no ANE form; run anec-rms-norm-to-layer-norm";
       for (Value r : op->getResults()) {

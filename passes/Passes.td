@@ -91,6 +91,25 @@ def LimitDimensions : Pass<"anec-limit-dimensions", "mlir::func::FuncOp"> {
   ];
 }
 
+def ChannelsFirst : Pass<"anec-channels-first", "mlir::func::FuncOp"> {
+  let summary = "The residual stream, norms and element-wise ops in (B, C, 1, S)";
+  let description = [{
+    After anec-linear-to-conv, the ops between the 1x1 convs still work on
+    (1, S, C) and each conv is entered and left through a transpose. This
+    pass carries values between convs in (1, C, 1, S): element-wise ops (per
+    channel vectors reshaped to (1, C, 1, 1)), layer_norm over the channel
+    axis, concats and slices along it, and an embedding lookup's result from
+    where it is made. A conv's input already channels-first needs no
+    transpose; values go back to (1, S, C) once, where an op has no
+    channels-first form (the attention heads' reshape, a function result).
+  }];
+  let dependentDialects = ["::anec::mil::MilDialect"];
+  let statistics = [
+    Statistic<"numMoved", "moved", "Ops moved to (B, C, 1, S) or transposes removed">,
+    Statistic<"numBack", "back", "Values turned back to (B, S, C)">,
+  ];
+}
+
 def AlignLastAxis : Pass<"anec-align-last-axis", "mlir::func::FuncOp"> {
   let summary = "Pad activations so every last axis is whole 64-byte rows";
   let description = [{

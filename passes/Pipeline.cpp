@@ -21,6 +21,7 @@ void anec::buildAnePipeline(OpPassManager &pm,
   dims.alignBytes = options.alignBytes;
   pm.addNestedPass<func::FuncOp>(createLimitDimensions(dims));
   pm.addNestedPass<func::FuncOp>(createLinearToConv());
+  pm.addNestedPass<func::FuncOp>(createChannelsFirst());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   if (options.alignBytes > 0) {

@@ -166,8 +166,12 @@ struct QuantizeWeightsPass : anec::impl::QuantizeWeightsBase<QuantizeWeightsPass
     // Quantized value of v, and the squared error of what the program
     // computes against the fp16 weight. Division, not a reciprocal: ties
     // round as the reference does.
+    // Far-out values (the code table covers every pattern, Inf and NaN
+    // included) are clamped before the integer conversion; NaN goes low.
     auto code = [&](float v, float step, int64_t zero) {
-      return std::clamp((int64_t)roundHalfEven(v / step) + zero, qlo, qhi);
+      float r = roundHalfEven(v / step);
+      r = r > -1e6f ? std::min(r, 1e6f) : -1e6f;
+      return std::clamp((int64_t)r + zero, qlo, qhi);
     };
     Stats total;
     if (channels == 1 && src.sixteenBits()) {
