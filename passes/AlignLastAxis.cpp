@@ -23,7 +23,6 @@
 #include "passes/Passes.h"
 #include "passes/WeightValues.h"
 
-#include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <fmt/format.h>
@@ -171,28 +170,6 @@ private:
         use.set(realValue(use.get()));
   }
 
-  /// `op` rebuilt on `operands`, with result types inferred again.
-  Operation *rebuild(OpBuilder &b, Operation *op, ValueRange operands) {
-    Operation *copy = b.clone(*op);
-    copy->setOperands(operands);
-    if (auto infer = dyn_cast<InferTypeOpInterface>(copy)) {
-      SmallVector<Type> types;
-      if (failed(infer.inferReturnTypes(copy->getContext(), copy->getLoc(), copy->getOperands(),
-                                        copy->getRawDictionaryAttrs(),
-                                        copy->getPropertiesStorage(), copy->getRegions(),
-                                        types))) {
-        copy->erase();
-        return nullptr;
-      }
-      for (auto [r, type] : llvm::zip(copy->getResults(), types))
-        r.setType(type);
-    } else {
-      // Element-wise ops of one operand keep its type.
-      copy->getResult(0).setType(operands[0].getType());
-    }
-    return copy;
-  }
-
   void record(Value original, Value value, int64_t axis, int64_t size, bool zero) {
     auto t = cast<RankedTensorType>(value.getType());
     if (axis == t.getRank() - 1) {
@@ -239,7 +216,7 @@ private:
       if (g.getAxis() == table.getRank() - 1 || !def || !isComputedAtCompileTime(def))
         return false;
       Value x = padAxis(b, op->getLoc(), g.getX(), table.getRank() - 1, to);
-      Operation *y = rebuild(b, op, {x, g.getIndices()});
+      Operation *y = rebuildWithOperands(b, op, {x, g.getIndices()});
       if (!y)
         return false;
       record(r, y->getResult(0), last, n, true);
@@ -316,7 +293,7 @@ private:
         return false;
       operands.push_back(padAxis(b, op->getLoc(), v, axis, to));
     }
-    Operation *y = rebuild(b, op, operands);
+    Operation *y = rebuildWithOperands(b, op, operands);
     if (!y)
       return false;
     bool zero = isa<MulOp>(op) ? anyZero
@@ -326,15 +303,23 @@ private:
     return true;
   }
 
+  /// `op` rebuilt with its first operand (x) padded as `p`, the others as
+  /// they are; its result padded alike.
+  bool carryFirstOperand(OpBuilder &b, Operation *op, const Padded &p, bool zero) {
+    SmallVector<Value> operands(op->getOperands());
+    operands[0] = p.value;
+    Operation *y = rebuildWithOperands(b, op, operands);
+    if (!y)
+      return false;
+    record(op->getResult(0), y->getResult(0), p.axis, p.size, zero);
+    return true;
+  }
+
   bool unary(OpBuilder &b, Operation *op, bool keepsZero) {
     if (op->getNumOperands() != 1)
       return false;
     Padded p = padded.find(op->getOperand(0))->second;
-    Operation *y = rebuild(b, op, {p.value});
-    if (!y)
-      return false;
-    record(op->getResult(0), y->getResult(0), p.axis, p.size, keepsZero && p.zero);
-    return true;
+    return carryFirstOperand(b, op, p, keepsZero && p.zero);
   }
 
   bool transpose(OpBuilder &b, TransposeOp op) {
@@ -403,7 +388,7 @@ private:
         values.push_back(padAxis(b, op.getLoc(), v, common->axis, to));
       }
     }
-    Operation *y = rebuild(b, op, values);
+    Operation *y = rebuildWithOperands(b, op, values);
     if (!y)
       return false;
     record(op, y->getResult(0), common->axis, common->size, zero);
@@ -425,13 +410,7 @@ private:
         w.getDimSize(3) != 1 || !isOnes(op.getStrides()) || !isOnes(op.getDilations()) ||
         (op.getPad() && llvm::any_of(*op.getPad(), [](int64_t v) { return v != 0; })))
       return false;
-    SmallVector<Value> operands(op->getOperands());
-    operands[0] = p.value;
-    Operation *y = rebuild(b, op, operands);
-    if (!y)
-      return false;
-    record(op, y->getResult(0), p.axis, p.size, p.zero && !op.getBias());
-    return true;
+    return carryFirstOperand(b, op, p, p.zero && !op.getBias());
   }
 
   /// Padded rows (M) or columns (N) carry through; a padded contraction
@@ -465,7 +444,7 @@ private:
       if (!y)
         yv = padAxis(b, op.getLoc(), op.getY(), yK, to);
       (void)size;
-      Operation *r = rebuild(b, op, {xv, yv});
+      Operation *r = rebuildWithOperands(b, op, {xv, yv});
       if (!r)
         return false;
       op->replaceAllUsesWith(r);
@@ -477,7 +456,7 @@ private:
       return false;
     if (y && y->axis != yN)
       return false;
-    Operation *r = rebuild(b, op, {xv, yv});
+    Operation *r = rebuildWithOperands(b, op, {xv, yv});
     if (!r)
       return false;
     if (x)
@@ -509,7 +488,7 @@ private:
       Value mask = b.create<ConstOp>(op.getLoc(), DenseElementsAttr::get(maskType, values));
       x = b.create<AddOp>(op.getLoc(), x, mask);
     }
-    Operation *y = rebuild(b, op, {x});
+    Operation *y = rebuildWithOperands(b, op, {x});
     if (!y)
       return false;
     record(op, y->getResult(0), p.axis, p.size, axis == p.axis);
@@ -530,7 +509,7 @@ private:
       for (int64_t a = 0; a < rank; ++a)
         axes.push_back(a);
     if (!llvm::is_contained(axes, p.axis)) {
-      Operation *y = rebuild(b, op, {p.value});
+      Operation *y = rebuildWithOperands(b, op, {p.value});
       if (!y)
         return false;
       int64_t axis = p.axis;
@@ -553,7 +532,7 @@ private:
       Value inv = createScalarConstant(b, op->getLoc(), in.getElementType(), 1.0 / (double)count);
       result = b.create<MulOp>(op->getLoc(), sum, inv);
     } else {
-      Operation *y = rebuild(b, op, {p.value});
+      Operation *y = rebuildWithOperands(b, op, {p.value});
       if (!y)
         return false;
       result = y->getResult(0);
@@ -572,13 +551,7 @@ private:
     for (int64_t a : op.getAxes())
       if ((a < 0 ? a + rank : a) == p.axis)
         return false;
-    SmallVector<Value> operands(op->getOperands());
-    operands[0] = p.value;
-    Operation *y = rebuild(b, op, operands);
-    if (!y)
-      return false;
-    record(op, y->getResult(0), p.axis, p.size, p.zero && !op.getBeta());
-    return true;
+    return carryFirstOperand(b, op, p, p.zero && !op.getBeta());
   }
 };
 

@@ -18,7 +18,6 @@
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
 
-#include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 namespace anec {
@@ -117,28 +116,6 @@ private:
     return b.create<ReshapeOp>(v.getLoc(), v, ArrayRef<int64_t>{1, c, 1, s});
   }
 
-  /// `op` rebuilt on `operands`, its attributes replaced by `attrs` when
-  /// given, result types inferred again.
-  Operation *rebuild(OpBuilder &b, Operation *op, ValueRange operands) {
-    Operation *copy = b.clone(*op);
-    copy->setOperands(operands);
-    if (auto infer = dyn_cast<InferTypeOpInterface>(copy)) {
-      SmallVector<Type> types;
-      if (failed(infer.inferReturnTypes(copy->getContext(), copy->getLoc(), copy->getOperands(),
-                                        copy->getRawDictionaryAttrs(),
-                                        copy->getPropertiesStorage(), copy->getRegions(),
-                                        types))) {
-        copy->erase();
-        return nullptr;
-      }
-      for (auto [r, type] : llvm::zip(copy->getResults(), types))
-        r.setType(type);
-    } else {
-      copy->getResult(0).setType(operands[0].getType());
-    }
-    return copy;
-  }
-
   void moved(Operation *op, Value channelsFirst) {
     cf[op->getResult(0)] = channelsFirst;
     replaced.push_back(op);
@@ -223,7 +200,7 @@ private:
         return false;
       operands.push_back(c);
     }
-    Operation *y = rebuild(b, op, operands);
+    Operation *y = rebuildWithOperands(b, op, operands);
     if (!y)
       return false;
     moved(op, y->getResult(0));
@@ -234,7 +211,7 @@ private:
     if (op->getNumOperands() != 1 || !cf.count(op->getOperand(0)) ||
         !isSequenceMajor(op->getResult(0).getType()))
       return false;
-    Operation *y = rebuild(b, op, {cf.lookup(op->getOperand(0))});
+    Operation *y = rebuildWithOperands(b, op, {cf.lookup(op->getOperand(0))});
     if (!y)
       return false;
     moved(op, y->getResult(0));

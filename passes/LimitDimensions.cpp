@@ -90,20 +90,27 @@ Value sliceRows(OpBuilder &b, Value weight, int64_t begin, int64_t count, int64_
   return v;
 }
 
-/// How a dimension of `size` is cut into slices of at most `maxDim`: slices
-/// of `per` (a multiple of `align` elements, so that each slice's last axis
-/// is a whole number of 64-byte rows) and a shorter last one.
-struct Slicing {
-  int64_t per, pieces;
+/// A slice of a dimension: rows [begin, begin + count), stored as `padded`
+/// rows (zero rows after the real ones).
+struct Slice {
+  int64_t begin, count, padded;
 };
-Slicing sliceDimension(int64_t size, int64_t maxDim, int64_t align) {
+
+/// How a dimension of `size` is cut into slices of at most `maxDim`: equal
+/// slices of a multiple of `align` elements (so that each slice's last axis
+/// is a whole number of 64-byte rows) and a shorter last one, padded to
+/// whole rows too.
+std::vector<Slice> sliceDimension(int64_t size, int64_t maxDim, int64_t align) {
   int64_t pieces = (size + maxDim - 1) / maxDim;
   int64_t per = (size + pieces - 1) / pieces;
-  if (align > 1 && maxDim >= align) {
+  if (align > 1 && maxDim >= align)
     per = std::min((per + align - 1) / align * align, maxDim / align * align);
-    pieces = (size + per - 1) / per;
+  std::vector<Slice> slices;
+  for (int64_t begin = 0; begin < size; begin += per) {
+    int64_t count = std::min(per, size - begin);
+    slices.push_back({begin, count, std::min((count + align - 1) / align * align, maxDim)});
   }
-  return {per, pieces};
+  return slices;
 }
 
 Value i32Scalar(OpBuilder &b, Location loc, int64_t v) {
@@ -166,13 +173,11 @@ struct LimitDimensionsPass : anec::impl::LimitDimensionsBase<LimitDimensionsPass
     Type element = op.getType().getElementType();
     // Sliced as the LM head is, so that a tied table and head share slices.
     int64_t align = alignElements(element);
-    Slicing s = sliceDimension(rows, maxDim, align);
     int64_t rank = idsType.getRank();
     SmallVector<Value> parts;
     Value which; // the slice each token falls in
-    for (int64_t k = 0, begin = 0; begin < rows; ++k, begin += s.per) {
-      int64_t count = std::min(s.per, rows - begin);
-      int64_t padded = std::min((count + align - 1) / align * align, (int64_t)maxDim);
+    for (auto [k, slice] : llvm::enumerate(sliceDimension(rows, maxDim, align))) {
+      auto [begin, count, padded] = slice;
       Value table = sliceRows(b, op.getX(), begin, count, padded, (int)k);
       if (!table)
         return op.emitError("the table of an embedding lookup with ")
@@ -202,14 +207,12 @@ struct LimitDimensionsPass : anec::impl::LimitDimensionsBase<LimitDimensionsPass
     OpBuilder b(op);
     int64_t out = op.getWeight().getType().getDimSize(0);
     int64_t align = alignElements(op.getType().getElementType());
-    Slicing s = sliceDimension(out, maxDim, align);
     int64_t lastAxis = op.getType().getRank() - 1;
     SmallVector<Value> slices;
-    for (int64_t k = 0, begin = 0; begin < out; ++k, begin += s.per) {
-      int64_t count = std::min(s.per, out - begin);
+    for (auto [k, rows] : llvm::enumerate(sliceDimension(out, maxDim, align))) {
       // A short last slice is padded with zero rows to whole 64-byte rows,
       // and its result sliced back.
-      int64_t padded = std::min((count + align - 1) / align * align, (int64_t)maxDim);
+      auto [begin, count, padded] = rows;
       Value w = sliceRows(b, op.getWeight(), begin, count, padded, (int)k);
       if (!w)
         return op.emitError("the weight of a linear layer with ")

@@ -44,6 +44,12 @@ void buildAnePipeline(mlir::OpPassManager &pm,
 mlir::Value createScalarConstant(mlir::OpBuilder &b, mlir::Location loc, mlir::Type element,
                                  double value);
 
+/// `op` cloned at `b` onto `operands`, its result types inferred again
+/// (ops of one operand and the same type keep the operand's); null when the
+/// new operands give no valid type.
+mlir::Operation *rebuildWithOperands(mlir::OpBuilder &b, mlir::Operation *op,
+                                     mlir::ValueRange operands);
+
 /// Registers every anec pass and the `anec-ane-pipeline`.
 void registerAllPasses();
 

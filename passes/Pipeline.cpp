@@ -39,12 +39,3 @@ void anec::registerAllPasses() {
       "Make a mil program ANE-friendly (the passes that have landed, in order)",
       buildAnePipeline);
 }
-
-Value anec::createScalarConstant(OpBuilder &b, Location loc, Type element, double value) {
-  auto type = RankedTensorType::get({}, element);
-  APFloat v(value);
-  bool losesInfo;
-  v.convert(cast<FloatType>(element).getFloatSemantics(), APFloat::rmNearestTiesToEven,
-            &losesInfo);
-  return b.create<mil::ConstOp>(loc, DenseElementsAttr::get(type, v));
-}
