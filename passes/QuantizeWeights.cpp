@@ -14,6 +14,7 @@
 #include "passes/CompressionReport.h"
 #include "anec/Progress.h"
 #include "passes/WeightValues.h"
+#include "lib/Compression/Int8.h"
 #include "lib/Compression/Palettize.h"
 #include "mlir/IR/Threading.h"
 
@@ -35,18 +36,6 @@ using namespace anec;
 using namespace anec::mil;
 
 namespace {
-
-/// Round half to even, as nearbyint in the default mode but without its
-/// library call (no SSE4.1 here): adding and subtracting 1.5 * 2^23 leaves
-/// a float rounded to an integer (IEEE arithmetic; the compiler may not
-/// reassociate it). Quantized values stay far below 2^22; larger ones (and
-/// NaN) go through nearbyint.
-inline float roundHalfEven(float v) {
-  if (!(std::fabs(v) < 4194304.0f))
-    return std::nearbyint(v);
-  const float big = 12582912.0f;
-  return (v + big) - big;
-}
 
 struct QuantizeWeightsPass : anec::impl::QuantizeWeightsBase<QuantizeWeightsPass> {
   using QuantizeWeightsBase::QuantizeWeightsBase;
@@ -113,19 +102,10 @@ struct QuantizeWeightsPass : anec::impl::QuantizeWeightsBase<QuantizeWeightsPass
     return readWeightValues(attr, src.floats, /*roundToHalf=*/false, ctx);
   }
 
-  struct Stats {
-    float lo = 0, hi = 0, peak = 0;
-    double err = 0, energy = 0, maxAbs = 0;
-    void range(float v) {
-      lo = std::min(lo, v);
-      hi = std::max(hi, v);
-      peak = std::max(peak, std::fabs(v));
-    }
-  };
-
   /// The step and zero point for a channel's range; the step is what the
   /// program holds (fp16).
-  std::pair<float, int64_t> parameters(const Stats &st, bool isUnsigned, bool symmetric) {
+  std::pair<float, int64_t> parameters(const compression::Int8Range &st, bool isUnsigned,
+                                       bool symmetric) {
     float scale;
     int64_t zero;
     if (symmetric) {
@@ -163,111 +143,73 @@ struct QuantizeWeightsPass : anec::impl::QuantizeWeightsBase<QuantizeWeightsPass
     int8_t *out = reinterpret_cast<int8_t *>(qBlob.getMutableData().data());
     std::vector<_Float16> scales(channels);
     std::vector<int64_t> zeros(channels);
-    // Quantized value of v, and the squared error of what the program
-    // computes against the fp16 weight. Division, not a reciprocal: ties
-    // round as the reference does.
-    // Far-out values (the code table covers every pattern, Inf and NaN
-    // included) are clamped before the integer conversion; NaN goes low.
-    auto code = [&](float v, float step, int64_t zero) {
-      float r = roundHalfEven(v / step);
-      r = r > -1e6f ? std::min(r, 1e6f) : -1e6f;
-      return std::clamp((int64_t)r + zero, qlo, qhi);
+    compression::Int8Range range;
+    compression::Int8Error total;
+    // Per tensor from 16-bit patterns, in place: the range, then the codes
+    // and their error, each in parallel chunks (lib/Compression/Int8.cpp,
+    // eight values at a time where the CPU has AVX2 and F16C).
+    compression::Half16 kind = src.bf16 ? compression::Half16::BF16 : compression::Half16::F16;
+    int64_t items = std::clamp<int64_t>(n >> 22, 1, 2 * (int64_t)ctx->getNumThreads());
+    const int64_t chunk = (n + items - 1) / items;
+    auto chunkOf = [&](size_t c) {
+      int64_t begin = (int64_t)c * chunk;
+      return std::make_pair(begin, std::max<int64_t>(0, std::min(n, begin + chunk) - begin));
     };
-    Stats total;
-    if (channels == 1 && src.sixteenBits()) {
-      // Per tensor from 16-bit patterns: count each pattern once (a 65536-
-      // entry histogram), derive range, codes and error per pattern, then
-      // map every value through the code table. Two streaming passes over
-      // the mapped weight, no per-value arithmetic.
-      // A few chunks per thread: each has its own histograms to clear.
-      int64_t items = std::clamp<int64_t>(n >> 22, 1, 2 * (int64_t)ctx->getNumThreads());
-      const int64_t chunk = (n + items - 1) / items;
-      // Four interleaved histograms per chunk: neighbouring values are
-      // often equal, and one table would make each increment wait for the
-      // last.
-      std::vector<std::vector<uint32_t>> hists(items);
+    bool fast = channels == 1 && src.sixteenBits();
+    if (fast) {
+      std::vector<compression::Int8Range> ranges(items);
       parallelFor(ctx, 0, items, [&](size_t c) {
-        std::vector<uint32_t> &h = hists[c];
-        h.assign(4 * 65536, 0);
-        uint32_t *h0 = h.data(), *h1 = h0 + 65536, *h2 = h1 + 65536, *h3 = h2 + 65536;
-        int64_t begin = (int64_t)c * chunk, end = std::min<int64_t>(n, begin + chunk);
-        const char *p = src.data;
-        int64_t k = begin;
-        for (; k + 4 <= end; k += 4) {
-          uint16_t v[4];
-          std::memcpy(v, p + 2 * k, 8);
-          ++h0[v[0]], ++h1[v[1]], ++h2[v[2]], ++h3[v[3]];
-        }
-        for (; k < end; ++k)
-          ++h0[src.bits(k)];
+        auto [begin, count] = chunkOf(c);
+        ranges[c] = compression::int8Range(src.data + 2 * begin, kind, count);
       });
-      std::vector<uint64_t> count(65536, 0);
-      for (const std::vector<uint32_t> &h : hists)
-        for (size_t i = 0; i < 4 * 65536; ++i)
-          count[i & 65535] += h[i];
-      hists.clear();
-      for (size_t i = 0; i < 65536; ++i)
-        if (count[i])
-          total.range(src.fromBits((uint16_t)i));
-      auto [step, zero] = parameters(total, isUnsigned, symmetric);
+      for (const compression::Int8Range &r : ranges) {
+        range.lo = std::min(range.lo, r.lo), range.hi = std::max(range.hi, r.hi);
+        range.peak = std::max(range.peak, r.peak);
+        fast &= !r.hasNaN; // NaN weights take the value-by-value path
+      }
+    }
+    if (fast) {
+      auto [step, zero] = parameters(range, isUnsigned, symmetric);
       scales[0] = (_Float16)step;
       zeros[0] = zero;
-      std::vector<int8_t> table(65536);
-      for (size_t i = 0; i < 65536; ++i) {
-        float v = src.fromBits((uint16_t)i);
-        int64_t q = code(v, step, zero);
-        table[i] = (int8_t)(uint8_t)q;
-        if (!count[i])
-          continue;
-        double half = compression::halfToFloat(compression::floatToHalf(v));
-        double d = half - double(step * float(q - zero));
-        total.err += double(count[i]) * d * d;
-        total.energy += double(count[i]) * half * half;
-        total.maxAbs = std::max(total.maxAbs, std::fabs(d));
-      }
-      parallelFor(ctx, 0, items, [&](size_t c) {
-        int64_t end = std::min<int64_t>(n, (int64_t)(c + 1) * chunk);
-        const uint16_t *p = reinterpret_cast<const uint16_t *>(src.data);
-        for (int64_t k = (int64_t)c * chunk; k < end; ++k) {
-          uint16_t v;
-          std::memcpy(&v, p + k, 2);
-          out[k] = table[v];
-        }
+      compression::Int8Code c{step, zero, qlo, qhi};
+      std::vector<compression::Int8Error> errors(items);
+      parallelFor(ctx, 0, items, [&](size_t i) {
+        auto [begin, count] = chunkOf(i);
+        compression::int8Quantize(src.data + 2 * begin, kind, count, c, out + begin, errors[i]);
       });
+      for (const compression::Int8Error &e : errors) {
+        total.squared += e.squared, total.energy += e.energy;
+        total.maxAbs = std::max(total.maxAbs, e.maxAbs);
+      }
     } else {
-      // Per channel (or from floats): range, then codes, per channel, the
-      // channels in parallel.
-      std::vector<Stats> stats(channels);
+      // Per channel (each a run of the weight), or from floats, or with NaN:
+      // range then codes per channel, the channels in parallel.
+      std::vector<compression::Int8Error> errors(channels);
       parallelFor(ctx, 0, channels, [&](size_t ch) {
-        Stats &st = stats[ch];
-        int64_t begin = (int64_t)ch * per, end = begin + per;
-        for (int64_t k = begin; k < end; ++k)
-          st.range(src.at(k));
-        auto [step, zero] = parameters(st, isUnsigned, symmetric);
+        int64_t begin = (int64_t)ch * per;
+        const char *run = src.sixteenBits() ? src.data + 2 * begin : nullptr;
+        compression::Int8Range r = run ? compression::int8Range(run, kind, per)
+                                       : compression::int8RangeOfFloats(&src.floats[begin], per);
+        auto [step, zero] = parameters(r, isUnsigned, symmetric);
         scales[ch] = (_Float16)step;
         zeros[ch] = zero;
-        // Locals, not st's fields: the int8 stores may alias anything.
-        double err = 0, energy = 0, maxAbs = 0;
-        for (int64_t k = begin; k < end; ++k) {
-          float v = src.at(k);
-          int64_t q = code(v, step, zero);
-          out[k] = (int8_t)(uint8_t)q;
-          double half = compression::halfToFloat(compression::floatToHalf(v));
-          double d = half - double(step * float(q - zero));
-          err += d * d;
-          energy += half * half;
-          maxAbs = std::max(maxAbs, std::fabs(d));
-        }
-        st.err = err, st.energy = energy, st.maxAbs = maxAbs;
+        compression::Int8Code c{step, zero, qlo, qhi};
+        if (!run)
+          compression::int8QuantizeFloats(&src.floats[begin], per, c, out + begin, errors[ch]);
+        else if (r.hasNaN)
+          compression::int8QuantizeScalar(run, kind, per, c, out + begin, errors[ch]);
+        else
+          compression::int8Quantize(run, kind, per, c, out + begin, errors[ch]);
       });
-      for (const Stats &st : stats) {
-        total.err += st.err, total.energy += st.energy;
-        total.maxAbs = std::max(total.maxAbs, st.maxAbs);
+      for (const compression::Int8Error &e : errors) {
+        total.squared += e.squared, total.energy += e.energy;
+        total.maxAbs = std::max(total.maxAbs, e.maxAbs);
       }
     }
     if (src.sixteenBits())
       releaseWeightPages(weight.values());
-    double err = total.err, energy = total.energy, maxAbs = total.maxAbs;
+    double err = total.squared, energy = total.energy, maxAbs = total.maxAbs;
     Builder b(ctx);
     Type qType = isUnsigned ? Type(IntegerType::get(ctx, 8, IntegerType::Unsigned))
                             : Type(IntegerType::get(ctx, 8));
