@@ -211,6 +211,19 @@ std::vector<anec::DistinctWeight> anec::collectDistinctWeights(Operation *module
         return blob->getData();
     return std::nullopt;
   };
+  // The candidates in order, then their hashes in parallel (hashing reads
+  // every byte of a checkpoint, and the first touch of its mapped pages is
+  // most of the cost), one per memory: the functions share their weights'
+  // bytes. Then the matching, in order.
+  struct Candidate {
+    Value weight;
+    mil::ConstOp c;
+    std::optional<ArrayRef<char>> bytes;
+    uint64_t hash = 0;
+    size_t sameMemoryAs = SIZE_MAX; // an earlier candidate with these bytes
+  };
+  std::vector<Candidate> inOrder;
+  llvm::DenseMap<std::pair<const char *, size_t>, size_t> byMemory;
   module->walk([&](func::FuncOp fn) {
     for (Value weight : collectWeights(fn, embeddings)) {
       Operation *def = weight.getDefiningOp();
@@ -220,66 +233,84 @@ std::vector<anec::DistinctWeight> anec::collectDistinctWeights(Operation *module
       auto type = cast<RankedTensorType>(weight.getType());
       if (!c || type.getNumElements() < minElements || !type.getElementType().isF16())
         continue;
-      std::optional<ArrayRef<char>> bytes = bytesOf(c.getVal());
-      uint64_t hash = 0;
-      if (bytes) {
-        hash = llvm::xxh3_64bits(
-            ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(bytes->data()), bytes->size()));
-        releaseMappedPages(bytes->data(), bytes->size()); // hashed; read again later
+      Candidate cand{weight, c, bytesOf(c.getVal())};
+      if (cand.bytes) {
+        auto [it, first] =
+            byMemory.try_emplace({cand.bytes->data(), cand.bytes->size()}, inOrder.size());
+        if (!first)
+          cand.sameMemoryAs = it->second;
       }
-      Type constElement = c.getType().getElementType();
-      Key key = bytes ? Key{hash, bytes->size(), constElement, type.getElementType(),
-                            type.getDimSize(0)}
-                      : Key{(uint64_t)(uintptr_t)c.getVal().getAsOpaquePointer(), 0,
-                            c.getType(), type, 0};
-      llvm::SmallVector<size_t, 1> &candidates = index[key];
-      size_t found = SIZE_MAX - 1;
-      for (size_t i : candidates) {
-        if (i == SIZE_MAX) {
-          found = SIZE_MAX;
-          break;
-        }
-        std::optional<ArrayRef<char>> other = bytesOf(weights[i].values());
-        // The same memory (functions sharing a weight) needs no comparison;
-        // other bytes are compared, then their pages given back.
-        bool same = !bytes || (other && other->data() == bytes->data() &&
-                               other->size() == bytes->size());
-        if (!same && other && *other == *bytes) {
-          same = true;
-          releaseMappedPages(other->data(), other->size());
-          releaseMappedPages(bytes->data(), bytes->size());
-        }
-        if (same) {
-          found = i;
-          break;
-        }
-      }
-      if (found == SIZE_MAX - 1) {
-        // The weight's name: its constant's location, or its cast's
-        // (constants hoisted by canonicalization lose theirs).
-        std::string name;
-        for (Location loc : {c.getLoc(), weight.getLoc()})
-          if (auto n = dyn_cast<NameLoc>(loc)) {
-            name = n.getName().str();
-            break;
-          }
-        if (!exclude.empty() && excluded.match(name)) {
-          candidates.push_back(SIZE_MAX);
-          continue;
-        }
-        found = weights.size();
-        candidates.push_back(found);
-        weights.push_back({name, type, {}});
-      }
-      if (found != SIZE_MAX) {
-        DistinctWeight &w = weights[found];
-        // Compressed in the shape of most axes (the conv weight's), reshaped
-        // for the other uses.
-        if (type.getRank() > w.type.getRank())
-          w.type = type;
-        w.uses.push_back({weight, c});
-      }
+      inOrder.push_back(cand);
     }
   });
+  mlir::parallelFor(module->getContext(), 0, inOrder.size(), [&](size_t i) {
+    Candidate &cand = inOrder[i];
+    if (!cand.bytes || cand.sameMemoryAs != SIZE_MAX)
+      return;
+    cand.hash = llvm::xxh3_64bits(ArrayRef<uint8_t>(
+        reinterpret_cast<const uint8_t *>(cand.bytes->data()), cand.bytes->size()));
+    releaseMappedPages(cand.bytes->data(), cand.bytes->size()); // hashed; read again later
+  });
+  for (Candidate &cand : inOrder) {
+    if (cand.sameMemoryAs != SIZE_MAX)
+      cand.hash = inOrder[cand.sameMemoryAs].hash;
+    Value weight = cand.weight;
+    mil::ConstOp c = cand.c;
+    auto type = cast<RankedTensorType>(weight.getType());
+    std::optional<ArrayRef<char>> bytes = cand.bytes;
+    uint64_t hash = cand.hash;
+    Type constElement = c.getType().getElementType();
+    Key key = bytes ? Key{hash, bytes->size(), constElement, type.getElementType(),
+                          type.getDimSize(0)}
+                    : Key{(uint64_t)(uintptr_t)c.getVal().getAsOpaquePointer(), 0,
+                          c.getType(), type, 0};
+    llvm::SmallVector<size_t, 1> &candidates = index[key];
+    size_t found = SIZE_MAX - 1;
+    for (size_t i : candidates) {
+      if (i == SIZE_MAX) {
+        found = SIZE_MAX;
+        break;
+      }
+      std::optional<ArrayRef<char>> other = bytesOf(weights[i].values());
+      // The same memory (functions sharing a weight) needs no comparison;
+      // other bytes are compared, then their pages given back.
+      bool same = !bytes || (other && other->data() == bytes->data() &&
+                             other->size() == bytes->size());
+      if (!same && other && *other == *bytes) {
+        same = true;
+        releaseMappedPages(other->data(), other->size());
+        releaseMappedPages(bytes->data(), bytes->size());
+      }
+      if (same) {
+        found = i;
+        break;
+      }
+    }
+    if (found == SIZE_MAX - 1) {
+      // The weight's name: its constant's location, or its cast's
+      // (constants hoisted by canonicalization lose theirs).
+      std::string name;
+      for (Location loc : {c.getLoc(), weight.getLoc()})
+        if (auto n = dyn_cast<NameLoc>(loc)) {
+          name = n.getName().str();
+          break;
+        }
+      if (!exclude.empty() && excluded.match(name)) {
+        candidates.push_back(SIZE_MAX);
+        continue;
+      }
+      found = weights.size();
+      candidates.push_back(found);
+      weights.push_back({name, type, {}});
+    }
+    if (found != SIZE_MAX) {
+      DistinctWeight &w = weights[found];
+      // Compressed in the shape of most axes (the conv weight's), reshaped
+      // for the other uses.
+      if (type.getRank() > w.type.getRank())
+        w.type = type;
+      w.uses.push_back({weight, c});
+    }
+  }
   return weights;
 }
