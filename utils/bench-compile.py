@@ -8,6 +8,9 @@ and 8. Then, with the checkpoint in the page cache, it measures:
 
   I/O floor   reading the checkpoint once (cat to /dev/null) plus writing a
               file of each output's size (dd from /dev/zero), in this run;
+              every timed step (each dd, each compile) starts from the same
+              state: checkpoint cached, output-sized memory recently used,
+              no dirty pages (see settle());
   compile     `anec compile` per --weights mode (fp16, int8, lut4 per
               32-channel group, mixed:3.5): wall and CPU time, peak RSS,
               output size, the driver's step times and MLIR's per-pass
@@ -15,8 +18,7 @@ and 8. Then, with the checkpoint in the page cache, it measures:
               floor, and the partitioner's decode estimate for the default
               target (M4, cpu_and_ne);
   curve       fp16 compile time against layer count (4, 8, 16), best of
-              two runs each, outputs written to /dev/shm (the compiler's
-              work, not the disk's writeback), with a least-squares line.
+              two runs each, with a least-squares line.
 
   /usr/bin/python3 utils/bench-compile.py [--build build] [--cache DIR]
       [--modes fp16,int8,lut4,mixed:3.5] [--quick]
@@ -82,10 +84,26 @@ def read_floor(path):
     return time.perf_counter() - t0
 
 
-def write_floor(nbytes, tmp):
+def settle(model, nbytes, tmp):
+    """The same starting point for every timed step: the checkpoint in the
+    page cache, memory for `nbytes` of output recently used (this machine
+    hands freed memory back to its host, and the first touch of memory the
+    host has taken back costs more than the write itself), and no dirty
+    pages left to throttle the step."""
+    for d, _, fs in os.walk(model):
+        for f in fs:
+            subprocess.run(["cat", os.path.join(d, f)], stdout=subprocess.DEVNULL, check=True)
+    warm = os.path.join(tmp, "warm.bin")
+    subprocess.run(["dd", "if=/dev/zero", f"of={warm}", "bs=1M", f"count={max(1, nbytes >> 20)}"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    os.remove(warm)
+    os.sync()
+
+
+def write_floor(nbytes, tmp, model):
     target = os.path.join(tmp, "floor.bin")
     mib = max(1, nbytes >> 20)
-    os.sync()  # no earlier run's dirty pages throttle this one (nor the compiles)
+    settle(model, nbytes, tmp)
     t0 = time.perf_counter()
     subprocess.run(["dd", "if=/dev/zero", f"of={target}", "bs=1M", f"count={mib}"],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
@@ -109,7 +127,9 @@ def compile_once(build, model, mode, tmp, extra=()):
     report = os.path.join(tmp, "report.json")
     cmd = [os.path.join(build, "bin", "anec"), "compile", model, "-o", out, f"--weights={mode}",
            "--quiet", "--pass-timing", f"--report={report}", *extra]
-    os.sync()
+    # Outputs are at most 1.3x the checkpoint (fp16 of BF16, the LM head's
+    # slices once more in a second package).
+    settle(model, int(1.3 * path_bytes(model)), tmp)
     wall, cpu, rss, err = run_measured(cmd)
     rep = json.load(open(report))
     outputs = rep["outputs"]
@@ -149,7 +169,7 @@ def main():
         results = []
         for mode in modes:
             r = compile_once(args.build, model, mode, tmp)
-            floor = read_s + write_floor(r["size"], tmp)
+            floor = read_s + write_floor(r["size"], tmp, model)
             r["floor"] = floor
             results.append(r)
             print(f"{mode:<10} {r['wall']:>7.2f} {r['cpu']:>7.2f} {r['rss']:>8.0f} "
@@ -158,19 +178,11 @@ def main():
                   f"{r['steps'].get('pipeline', 0):>7.2f} {r['steps'].get('export', 0):>7.2f} "
                   f"{r['estimate'] or 0:>9.1f}  {r['passes']}", flush=True)
         if curve:
-            # The compiler's own work against depth: outputs go to memory
-            # (/dev/shm) where there is one, so that the disk's writeback,
-            # which throttles only the outputs above its dirty threshold (the
-            # 16-layer one, 2.8 GB), does not bend the curve.
-            shm = "/dev/shm" if os.path.isdir("/dev/shm") else None
-            out_dir = tempfile.mkdtemp(dir=shm) if shm else tmp
-            where = "in memory (/dev/shm)" if shm else "on disk"
-            print(f"\nfp16 compile time against layer count (outputs written {where}, "
-                  f"best of two):")
+            print("\nfp16 compile time against layer count (best of two):")
             print(f"{'layers':>6} {'weights GiB':>11} {'wall s':>7} {'s per layer':>11}")
             points = []
             for n, m in zip((4, 8, 16), curve):
-                r = min((compile_once(args.build, m, "fp16", out_dir) for _ in range(2)),
+                r = min((compile_once(args.build, m, "fp16", tmp) for _ in range(2)),
                         key=lambda r: r["wall"])
                 points.append((n, r["wall"]))
                 print(f"{n:>6} {path_bytes(m) / 2**30:>11.2f} {r['wall']:>7.2f} "
@@ -185,8 +197,6 @@ def main():
             worst = max(abs(y - (icpt + slope * x)) / y for x, y in points)
             print(f"linear fit: {icpt:.2f} s + {slope:.3f} s per layer; "
                   f"largest deviation from the line {100 * worst:.1f}%")
-            if shm:
-                shutil.rmtree(out_dir, ignore_errors=True)
         if args.quick:
             bad = [r["mode"] for r in results if r["size"] == 0 or r["bpw"] <= 0]
             print("ok: every mode compiled" if not bad else f"FAIL: {bad}")
