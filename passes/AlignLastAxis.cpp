@@ -433,7 +433,6 @@ private:
       // Both sides padded alike along K with zeros, or one side padded now.
       if ((x && x->axis != xK) || (y && y->axis != yK) || (x && !x->zero) || (y && !y->zero))
         return false;
-      int64_t size = x ? x->size : y->size;
       int64_t to = cast<RankedTensorType>((x ? x->value : y->value).getType())
                        .getDimSize(x ? xK : yK);
       if (x && y && (x->size != y->size ||
@@ -443,7 +442,6 @@ private:
         xv = padAxis(b, op.getLoc(), op.getX(), xK, to);
       if (!y)
         yv = padAxis(b, op.getLoc(), op.getY(), yK, to);
-      (void)size;
       Operation *r = rebuildWithOperands(b, op, {xv, yv});
       if (!r)
         return false;

@@ -111,8 +111,6 @@ private:
     int64_t s = shape[1], c = shape[2];
     if ((s != 1 && s != result.getDimSize(1)) || (c != 1 && c != result.getDimSize(2)))
       return {};
-    if (s == 1 && c == 1 && t.getNumElements() == 1 && t.getRank() == 0)
-      return v;
     return b.create<ReshapeOp>(v.getLoc(), v, ArrayRef<int64_t>{1, c, 1, s});
   }
 

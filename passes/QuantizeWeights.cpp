@@ -78,15 +78,6 @@ struct QuantizeWeightsPass : anec::impl::QuantizeWeightsBase<QuantizeWeightsPass
     bool bf16 = false, f16 = false;
     std::vector<float> floats;
     bool sixteenBits() const { return bf16 || f16; }
-    uint16_t bits(int64_t k) const {
-      uint16_t v;
-      std::memcpy(&v, data + 2 * k, 2);
-      return v;
-    }
-    float fromBits(uint16_t v) const {
-      return bf16 ? anec::bf16ToFloat(v) : compression::halfToFloat(v);
-    }
-    float at(int64_t k) const { return sixteenBits() ? fromBits(bits(k)) : floats[k]; }
   };
 
   bool readSource(ElementsAttr attr, int64_t n, Source &src, MLIRContext *ctx) {
