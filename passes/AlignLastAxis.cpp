@@ -256,24 +256,25 @@ private:
   bool elementwise(OpBuilder &b, Operation *op) {
     auto rt = cast<RankedTensorType>(op->getResult(0).getType());
     int64_t rank = rt.getRank();
+    // The padded operands' axis in the result's coordinates, and its padded
+    // size: the same for all of them.
     std::optional<Padded> common;
+    int64_t to = 0;
     bool allZero = true, anyZero = false;
     for (Value v : op->getOperands()) {
       auto it = padded.find(v);
       if (it == padded.end())
         continue;
       Padded p = it->second;
+      int64_t paddedSize = cast<RankedTensorType>(p.value.getType()).getDimSize(p.axis);
       p.axis += rank - cast<RankedTensorType>(v.getType()).getRank();
-      if (common && (common->axis != p.axis || common->size != p.size ||
-                     cast<RankedTensorType>(common->value.getType()).getDimSize(common->axis) !=
-                         cast<RankedTensorType>(p.value.getType()).getDimSize(p.axis)))
+      if (common && (common->axis != p.axis || common->size != p.size || to != paddedSize))
         return false;
       allZero &= p.zero;
       anyZero |= p.zero;
       if (!common)
-        common = p;
+        common = p, to = paddedSize;
     }
-    int64_t to = cast<RankedTensorType>(common->value.getType()).getDimSize(common->axis);
     SmallVector<Value> operands;
     bool broadcastAcross = false;
     for (Value v : op->getOperands()) {

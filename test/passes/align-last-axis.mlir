@@ -6,14 +6,15 @@
 // RUN: %FileCheck %s --check-prefix=REPORT < %t.remarks
 // Numerics, every function, before and after: fp32 to 1e-6 relative and
 // fp16-faithful bit for bit (padding adds zeros only).
-// RUN: anec-run %s --compare-pipeline='builtin.module(func.func(anec-align-last-axis))' --int-max=8 --call=decode_linear --call=softmax_rows --call=mean_rows --call=matmul_k --call=norm_rows --call=mul_rows --max-rel=1e-6 | %FileCheck %s --check-prefix=NUM
-// RUN: anec-run %s --compare-pipeline='builtin.module(func.func(anec-align-last-axis))' --int-max=8 --call=decode_linear --call=softmax_rows --call=mean_rows --call=matmul_k --call=norm_rows --call=mul_rows --test-mode=fp16 --mode=fp16 --max-rel=0 | %FileCheck %s --check-prefix=NUM
+// RUN: anec-run %s --compare-pipeline='builtin.module(func.func(anec-align-last-axis))' --int-max=8 --call=decode_linear --call=softmax_rows --call=mean_rows --call=matmul_k --call=norm_rows --call=mul_rows --call=broadcast_rows --max-rel=1e-6 | %FileCheck %s --check-prefix=NUM
+// RUN: anec-run %s --compare-pipeline='builtin.module(func.func(anec-align-last-axis))' --int-max=8 --call=decode_linear --call=softmax_rows --call=mean_rows --call=matmul_k --call=norm_rows --call=mul_rows --call=broadcast_rows --test-mode=fp16 --mode=fp16 --max-rel=0 | %FileCheck %s --check-prefix=NUM
 // NUM: decode_linear compare 0: {{.*}} ok
 // NUM: softmax_rows compare 0: {{.*}} ok
 // NUM: mean_rows compare 0: {{.*}} ok
 // NUM: matmul_k compare 0: {{.*}} ok
 // NUM: norm_rows compare 0: {{.*}} ok
 // NUM: mul_rows compare 0: {{.*}} ok
+// NUM: broadcast_rows compare 0: {{.*}} ok
 
 // Decode (S = 1) through a 1x1 conv in (B, C, 1, S): the sequence axis is
 // padded to 32 before the transpose brings it last, the conv and the
@@ -116,6 +117,21 @@ func.func @mul_rows(%i: tensor<4xi32>, %x: tensor<4x16xf16>, %b: tensor<4x1xf16>
   %3 = mil.add(x = %1, y = %b) : (tensor<4x16xf16>, tensor<4x1xf16>) -> tensor<4x16xf16>
   %4 = mil.reduce_sum(x = %3) {axes = array<i64: -1>, keep_dims = true} : (tensor<4x16xf16>) -> tensor<4x1xf16>
   return %2, %4 : tensor<4x1xf16>, tensor<4x1xf16>
+}
+
+// A padded operand of lower rank than the result: its axis is counted from
+// the result's end, and the other operand is padded to the same width.
+// CHECK-LABEL: func.func @broadcast_rows
+// CHECK: %[[G:.*]] = mil.gather{{.*}} -> tensor<4x32xf16>
+// CHECK: %[[YP:.*]] = mil.pad(x = %arg1) {pad = array<i64: 0, 16>} : (tensor<2x4x16xf16>) -> tensor<2x4x32xf16>
+// CHECK: %[[A:.*]] = mil.add(x = %[[G]], y = %[[YP]]) : (tensor<4x32xf16>, tensor<2x4x32xf16>) -> tensor<2x4x32xf16>
+// CHECK: mil.softmax(x = %{{.*}}) : (tensor<2x4x32xf16>)
+func.func @broadcast_rows(%i: tensor<4xi32>, %y: tensor<2x4x16xf16>) -> tensor<2x4x16xf16> {
+  %t = mil.const dense_resource<table> : tensor<8x16xf16>
+  %0 = mil.gather(x = %t, indices = %i) : (tensor<8x16xf16>, tensor<4xi32>) -> tensor<4x16xf16>
+  %1 = mil.add(x = %0, y = %y) : (tensor<4x16xf16>, tensor<2x4x16xf16>) -> tensor<2x4x16xf16>
+  %2 = mil.softmax(x = %1) : (tensor<2x4x16xf16>) -> tensor<2x4x16xf16>
+  return %2 : tensor<2x4x16xf16>
 }
 
 {-#
