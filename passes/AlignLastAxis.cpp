@@ -209,6 +209,22 @@ private:
       ++numStarted;
       return true;
     }
+    // A matmul whose columns are short (decode's attention output, (D, 1)):
+    // pad y's column axis with zeros while it is inner (its rows when
+    // transpose_y), so the padded columns are zero.
+    if (auto m = dyn_cast<MatmulOp>(op)) {
+      auto y = cast<RankedTensorType>(m.getY().getType());
+      int64_t yN = m.getTransposeY() ? y.getRank() - 2 : y.getRank() - 1;
+      if (y.getRank() < 2 || y.getDimSize(yN) != n)
+        return false;
+      Value yp = padAxis(b, op->getLoc(), m.getY(), yN, to);
+      Operation *z = rebuildWithOperands(b, op, {m.getX(), yp});
+      if (!z)
+        return false;
+      record(r, z->getResult(0), last, n, true);
+      ++numStarted;
+      return true;
+    }
     // A lookup into a constant table: pad the table (at compile time).
     if (auto g = dyn_cast<GatherOp>(op)) {
       auto table = cast<RankedTensorType>(g.getX().getType());
@@ -249,6 +265,7 @@ private:
         .Case<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp, ReduceSumSquareOp>(
             [&](Operation *o) { return reduce(b, o); })
         .Case([&](LayerNormOp o) { return layerNorm(b, o); })
+        .Case([&](SliceUpdateOp o) { return sliceUpdate(b, o); })
         .Default([](Operation *) { return false; });
   }
 
@@ -327,6 +344,21 @@ private:
     Padded p = padded.find(op.getX())->second;
     ArrayRef<int64_t> perm = op.getPerm();
     int64_t axis = std::find(perm.begin(), perm.end(), p.axis) - perm.begin();
+    int64_t last = op.getType().getRank() - 1;
+    int64_t n = op.getType().getDimSize(last);
+    int64_t to = paddedSize(op.getType().getElementType(), n);
+    if (axis != last && to != n) {
+      // It brings a short axis last (decode's S = 1 behind a head's D): pad
+      // that one while it is inner; the old padding goes inner and is cut.
+      Value x = padAxis(b, op.getLoc(), p.value, perm[last], to);
+      Value y = b.create<TransposeOp>(op.getLoc(), x, perm);
+      auto t = cast<RankedTensorType>(y.getType());
+      SmallVector<int64_t> begin(t.getRank(), 0), size(t.getShape());
+      size[axis] = p.size;
+      Value real = b.create<SliceBySizeOp>(op.getLoc(), y, begin, size);
+      record(op, real, last, n, true);
+      return true;
+    }
     Value y = b.create<TransposeOp>(op.getLoc(), p.value, perm);
     record(op, y, axis, p.size, p.zero);
     return true;
@@ -537,6 +569,65 @@ private:
       result = y->getResult(0);
     }
     op->getResult(0).replaceAllUsesWith(result);
+    return true;
+  }
+
+  /// A write of a padded update along the last axis (decode's one new
+  /// column of a (D, max_S) KV cache): the ANE has no write of a padded
+  /// slice, so it is a one-hot matmul and a blend, all in whole rows:
+  ///   E[j, c] = 1 where c = begin + j and j is a real column, else 0
+  ///   x' = x · (1 − Σ_j E[j, ·]) + update · E
+  /// Exact for a finite x: every written element is update's value plus
+  /// zeros, every other one x's times 1. E comes from begin by int32
+  /// arithmetic on c − j, from two constant index vectors (j is max_S on
+  /// the padding rows, which never matches).
+  bool sliceUpdate(OpBuilder &b, SliceUpdateOp op) {
+    auto pu = padded.find(op.getUpdate());
+    auto xt = op.getX().getType();
+    int64_t rank = xt.getRank();
+    if (pu == padded.end() || padded.count(op.getX()) || padded.count(op.getBegin()) ||
+        pu->second.axis != rank - 1 || !isAligned(xt) || op.getStride() ||
+        op.getBeginMask() || op.getEndMask() || op.getSqueezeMask() ||
+        !isa<FloatType>(xt.getElementType()))
+      return false;
+    Padded p = pu->second;
+    auto ut = cast<RankedTensorType>(p.value.getType());
+    if (ut.getShape().drop_back() != xt.getShape().drop_back())
+      return false;
+    Location loc = op.getLoc();
+    int64_t cols = xt.getShape().back(), rows = ut.getShape().back();
+    auto i32 = b.getI32Type();
+    auto indexVector = [&](int64_t n, int64_t axis, auto value) -> Value {
+      SmallVector<int64_t> shape(rank, 1);
+      shape[axis] = n;
+      SmallVector<int32_t> v(n);
+      for (int64_t k = 0; k < n; ++k)
+        v[k] = value(k);
+      return b.create<ConstOp>(loc, DenseElementsAttr::get(RankedTensorType::get(shape, i32),
+                                                           ArrayRef(v)));
+    };
+    Value col = indexVector(cols, rank - 1, [](int64_t c) { return int32_t(c); });
+    Value row = indexVector(rows, rank - 2,
+                            [&](int64_t j) { return int32_t(j < p.size ? j : cols); });
+    auto i32Scalar = [&](int32_t v) -> Value {
+      return b.create<ConstOp>(loc, DenseElementsAttr::get(RankedTensorType::get({}, i32),
+                                                           ArrayRef(v)));
+    };
+    Value t = b.create<SubOp>(loc, col, row);
+    Value zero = i32Scalar(0), one = i32Scalar(1);
+    Value at = b.create<SliceBySizeOp>(loc, op.getBegin(), ArrayRef<int64_t>{rank - 1},
+                                       ArrayRef<int64_t>{1});
+    Value d = b.create<SubOp>(loc, t, at);
+    Value dist = b.create<MaximumOp>(loc, d, b.create<SubOp>(loc, zero, d));
+    Value hit = b.create<MaximumOp>(loc, b.create<SubOp>(loc, one, dist), zero);
+    Type element = xt.getElementType();
+    Value e = b.create<CastOp>(loc, hit, b.getStringAttr(getMilTypeName(element)));
+    Value written = b.create<MatmulOp>(loc, p.value, e, false, false);
+    Value mask = b.create<ReduceSumOp>(loc, e, b.getDenseI64ArrayAttr({rank - 2}),
+                                       b.getBoolAttr(true));
+    Value keep = b.create<SubOp>(loc, createScalarConstant(b, loc, element, 1.0), mask);
+    Value y = b.create<AddOp>(loc, b.create<MulOp>(loc, op.getX(), keep), written);
+    op->replaceAllUsesWith(ValueRange{y});
     return true;
   }
 

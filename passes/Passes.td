@@ -110,6 +110,30 @@ def ChannelsFirst : Pass<"anec-channels-first", "mlir::func::FuncOp"> {
   ];
 }
 
+def AttentionChannelsFirst : Pass<"anec-attention-channels-first", "mlir::ModuleOp"> {
+  let summary = "Attention heads in (B, H, D, S) and the KV cache stored (B, H, D, max_S)";
+  let description = [{
+    After anec-channels-first, q, k and v are still transposed out of their
+    convs into (1, H, S, D) and the heads' output back into o_proj. This pass
+    keeps the heads channels-first as (1, H, D, S), the conv output reshaped,
+    and stores each KV-cache state with its last two axes exchanged
+    (1, H, D, max_S), the same in every function. The scores are
+    matmul(q, K, transpose_x) over (S, max_S) and the output
+    matmul(V, P, transpose_y) over (D, S), reshaped into o_proj: no
+    transpose ops in the attention, and no last axis the width of a head.
+    Ops with no rule keep the original values (a transpose is made where a
+    value must be swapped and has no other way).
+  }];
+  let dependentDialects = ["::anec::mil::MilDialect"];
+  let statistics = [
+    Statistic<"numStates", "states", "States stored with their last two axes swapped">,
+    Statistic<"numEntries", "entries", "Head values read from a channels-first conv output">,
+    Statistic<"numExits", "exits", "Views of swapped values made reshapes of them">,
+    Statistic<"numMatmuls", "matmuls", "Matmuls reading swapped operands">,
+    Statistic<"numTransposes", "transposes", "Transposes made for operands with no swapped form">,
+  ];
+}
+
 def AlignLastAxis : Pass<"anec-align-last-axis", "mlir::func::FuncOp"> {
   let summary = "Pad activations so every last axis is whole 64-byte rows";
   let description = [{

@@ -22,6 +22,7 @@ void anec::buildAnePipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createLimitDimensions(dims));
   pm.addNestedPass<func::FuncOp>(createLinearToConv());
   pm.addNestedPass<func::FuncOp>(createChannelsFirst());
+  pm.addPass(createAttentionChannelsFirst());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   if (options.alignBytes > 0) {
