@@ -421,6 +421,18 @@ struct AttentionChannelsFirstPass
     : anec::impl::AttentionChannelsFirstBase<AttentionChannelsFirstPass> {
   using AttentionChannelsFirstBase::AttentionChannelsFirstBase;
   void runOnOperation() override {
+    if (kvLayout != "channels-first" && kvLayout != "unaligned" && kvLayout != "sequence-major") {
+      getOperation().emitError() << "kv-layout must be channels-first, unaligned or "
+                                    "sequence-major, not '" << kvLayout << "'";
+      return signalPassFailure();
+    }
+    auto wanted = [&](Type type) {
+      if (kvLayout == "sequence-major" || !isSwappableStateType(type))
+        return false;
+      auto t = cast<RankedTensorType>(cast<StateType>(type).getWrappedType());
+      int64_t rowBytes = t.getDimSize(3) * t.getElementType().getIntOrFloatBitWidth() / 8;
+      return kvLayout == "channels-first" || alignBytes <= 0 || rowBytes % alignBytes != 0;
+    };
     // A state is stored swapped in every function or in none: those with
     // the same name are one state of the program.
     llvm::StringSet<> swappable, kept;
@@ -429,7 +441,7 @@ struct AttentionChannelsFirstPass
         auto name = fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "mil.state_name");
         if (!name || !isa<StateType>(arg.getType()))
           continue;
-        bool ok = isSwappableStateType(arg.getType()) &&
+        bool ok = wanted(arg.getType()) &&
                   llvm::all_of(arg.getUsers(), [](Operation *u) {
                     return isa<ReadStateOp, CoremlUpdateStateOp>(u);
                   });

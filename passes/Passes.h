@@ -30,6 +30,11 @@ struct AnePipelineOptions
   Option<int64_t> headsPerChunk{*this, "heads-per-chunk",
                                 llvm::cl::desc("Attention heads computed together"),
                                 llvm::cl::init(1)};
+  Option<std::string> kvLayout{
+      *this, "kv-layout",
+      llvm::cl::desc("KV-cache states: channels-first, unaligned (only those whose rows are "
+                     "not whole align-bytes rows) or sequence-major"),
+      llvm::cl::init("channels-first")};
   Option<int64_t> alignBytes{
       *this, "align-bytes",
       llvm::cl::desc("Last axes in whole rows of this many bytes (0: leave them as they are)"),

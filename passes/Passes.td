@@ -125,6 +125,14 @@ def AttentionChannelsFirst : Pass<"anec-attention-channels-first", "mlir::Module
     value must be swapped and has no other way).
   }];
   let dependentDialects = ["::anec::mil::MilDialect"];
+  let options = [
+    Option<"kvLayout", "kv-layout", "std::string", /*default=*/"\"channels-first\"",
+           "KV-cache states: channels-first (all stored (B, H, D, max_S)), "
+           "unaligned (only those whose rows are not whole align-bytes rows), "
+           "sequence-major (none)">,
+    Option<"alignBytes", "align-bytes", "int64_t", /*default=*/"64",
+           "Row size in bytes that kv-layout=unaligned judges by">,
+  ];
   let statistics = [
     Statistic<"numStates", "states", "States stored with their last two axes swapped">,
     Statistic<"numEntries", "entries", "Head values read from a channels-first conv output">,

@@ -22,7 +22,10 @@ void anec::buildAnePipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createLimitDimensions(dims));
   pm.addNestedPass<func::FuncOp>(createLinearToConv());
   pm.addNestedPass<func::FuncOp>(createChannelsFirst());
-  pm.addPass(createAttentionChannelsFirst());
+  AttentionChannelsFirstOptions heads;
+  heads.kvLayout = options.kvLayout;
+  heads.alignBytes = options.alignBytes;
+  pm.addPass(createAttentionChannelsFirst(heads));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   if (options.alignBytes > 0) {

@@ -6,8 +6,8 @@
 // RUN: %FileCheck %s --check-prefix=REPORT < %t.remarks
 // Numerics, every function, before and after: fp32 to 1e-6 relative and
 // fp16-faithful bit for bit (padding adds zeros only).
-// RUN: anec-run %s --compare-pipeline='builtin.module(func.func(anec-align-last-axis))' --int-max=8 --call=decode_linear --call=softmax_rows --call=mean_rows --call=matmul_k --call=norm_rows --call=mul_rows --call=broadcast_rows --max-rel=1e-6 | %FileCheck %s --check-prefix=NUM
-// RUN: anec-run %s --compare-pipeline='builtin.module(func.func(anec-align-last-axis))' --int-max=8 --call=decode_linear --call=softmax_rows --call=mean_rows --call=matmul_k --call=norm_rows --call=mul_rows --call=broadcast_rows --test-mode=fp16 --mode=fp16 --max-rel=0 | %FileCheck %s --check-prefix=NUM
+// RUN: anec-run %s --compare-pipeline='builtin.module(func.func(anec-align-last-axis))' --int-max=8 --call=decode_linear --call=softmax_rows --call=mean_rows --call=matmul_k --call=norm_rows --call=mul_rows --call=broadcast_rows --call=cache_column --max-rel=1e-6 | %FileCheck %s --check-prefix=NUM
+// RUN: anec-run %s --compare-pipeline='builtin.module(func.func(anec-align-last-axis))' --int-max=8 --call=decode_linear --call=softmax_rows --call=mean_rows --call=matmul_k --call=norm_rows --call=mul_rows --call=broadcast_rows --call=cache_column --test-mode=fp16 --mode=fp16 --max-rel=0 | %FileCheck %s --check-prefix=NUM
 // NUM: decode_linear compare 0: {{.*}} ok
 // NUM: softmax_rows compare 0: {{.*}} ok
 // NUM: mean_rows compare 0: {{.*}} ok
@@ -15,6 +15,7 @@
 // NUM: norm_rows compare 0: {{.*}} ok
 // NUM: mul_rows compare 0: {{.*}} ok
 // NUM: broadcast_rows compare 0: {{.*}} ok
+// NUM: cache_column compare 0: {{.*}} ok
 
 // Decode (S = 1) through a 1x1 conv in (B, C, 1, S): the sequence axis is
 // padded to 32 before the transpose brings it last, the conv and the
@@ -132,6 +133,50 @@ func.func @broadcast_rows(%i: tensor<4xi32>, %y: tensor<2x4x16xf16>) -> tensor<2
   %1 = mil.add(x = %0, y = %y) : (tensor<4x16xf16>, tensor<2x4x16xf16>) -> tensor<2x4x16xf16>
   %2 = mil.softmax(x = %1) : (tensor<2x4x16xf16>) -> tensor<2x4x16xf16>
   return %2 : tensor<2x4x16xf16>
+}
+
+// Decode attention with its heads channels-first (anec-attention-channels-
+// first): a 16-wide head is a column (16, 1), padded to (16, 32) from the
+// conv; the table row it is multiplied by is transposed behind its padding
+// and padded again while inner; the column is written into the (16, 64)
+// cache by a one-hot matmul and a blend (E from the write position, no
+// slice_update of a padded update); the output's short columns come from the
+// probabilities' rows, padded with zero rows.
+// REPORT: remark: last-axis alignment: 8 unaligned activations before, 1 after
+// CHECK-LABEL: func.func @cache_column
+// CHECK: mil.transpose(x = %{{.*}}) {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x1x32x32xf16>) -> tensor<1x1x32x32xf16>
+// CHECK: %[[E:.*]] = mil.cast(x = %{{.*}}) {dtype = "fp16"} : (tensor<1x1x32x64xi32>) -> tensor<1x1x32x64xf16>
+// CHECK: %[[W:.*]] = mil.matmul(x = %{{.*}}, y = %[[E]]) : (tensor<1x2x16x32xf16>, tensor<1x1x32x64xf16>) -> tensor<1x2x16x64xf16>
+// CHECK: %[[M:.*]] = mil.reduce_sum(x = %[[E]]) {axes = array<i64: 2>, keep_dims = true} : (tensor<1x1x32x64xf16>) -> tensor<1x1x1x64xf16>
+// CHECK: %[[K:.*]] = mil.sub(x = %{{.*}}, y = %[[M]])
+// CHECK: %[[X:.*]] = mil.mul(x = %arg1, y = %[[K]])
+// CHECK: %[[C:.*]] = mil.add(x = %[[X]], y = %[[W]]) : (tensor<1x2x16x64xf16>, tensor<1x2x16x64xf16>) -> tensor<1x2x16x64xf16>
+// CHECK: %[[P:.*]] = mil.softmax
+// CHECK: %[[PP:.*]] = mil.pad(x = %[[P]]) {pad = array<i64: 0, 31, 0, 0>} : (tensor<1x2x1x64xf16>) -> tensor<1x2x32x64xf16>
+// CHECK: mil.matmul(x = %[[C]], y = %[[PP]]) {transpose_y = true} : (tensor<1x2x16x64xf16>, tensor<1x2x32x64xf16>) -> tensor<1x2x16x32xf16>
+// CHECK-NOT: mil.slice_update
+func.func @cache_column(%x: tensor<1x1x1x64xf16>, %cache: tensor<1x2x16x64xf16>,
+                        %pos: tensor<1xi32>, %i: tensor<1xi32>) -> tensor<1x2x16x1xf16> {
+  %w = mil.const dense_resource<w> : tensor<32x64x1x1xf16>
+  %t = mil.const dense_resource<table> : tensor<8x16xf16>
+  %0 = mil.transpose(x = %x) {perm = array<i64: 0, 3, 1, 2>} : (tensor<1x1x1x64xf16>) -> tensor<1x64x1x1xf16>
+  %1 = mil.conv(x = %0, weight = %w) : (tensor<1x64x1x1xf16>, tensor<32x64x1x1xf16>) -> tensor<1x32x1x1xf16>
+  %2 = mil.reshape(x = %1) {shape = array<i64: 1, 2, 16, 1>} : (tensor<1x32x1x1xf16>) -> tensor<1x2x16x1xf16>
+  %3 = mil.gather(x = %t, indices = %i) : (tensor<8x16xf16>, tensor<1xi32>) -> tensor<1x16xf16>
+  %4 = mil.reshape(x = %3) {shape = array<i64: 1, 1, 1, 16>} : (tensor<1x16xf16>) -> tensor<1x1x1x16xf16>
+  %5 = mil.transpose(x = %4) {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x1x1x16xf16>) -> tensor<1x1x16x1xf16>
+  %6 = mil.mul(x = %2, y = %5) : (tensor<1x2x16x1xf16>, tensor<1x1x16x1xf16>) -> tensor<1x2x16x1xf16>
+  %z = mil.const dense<0> : tensor<3xi32>
+  %b = mil.concat(values = (%z, %pos)) {axis = 0 : i64} : (tensor<3xi32>, tensor<1xi32>) -> tensor<4xi32>
+  %one = mil.const dense<1> : tensor<1xi32>
+  %pe = mil.add(x = %pos, y = %one) : (tensor<1xi32>, tensor<1xi32>) -> tensor<1xi32>
+  %lead = mil.const dense<[1, 2, 16]> : tensor<3xi32>
+  %e = mil.concat(values = (%lead, %pe)) {axis = 0 : i64} : (tensor<3xi32>, tensor<1xi32>) -> tensor<4xi32>
+  %7 = mil.slice_update(x = %cache, update = %6, begin = %b, end = %e) : (tensor<1x2x16x64xf16>, tensor<1x2x16x1xf16>, tensor<4xi32>, tensor<4xi32>) -> tensor<1x2x16x64xf16>
+  %8 = mil.matmul(x = %6, y = %7) {transpose_x = true} : (tensor<1x2x16x1xf16>, tensor<1x2x16x64xf16>) -> tensor<1x2x1x64xf16>
+  %9 = mil.softmax(x = %8) : (tensor<1x2x1x64xf16>) -> tensor<1x2x1x64xf16>
+  %10 = mil.matmul(x = %7, y = %9) {transpose_y = true} : (tensor<1x2x16x64xf16>, tensor<1x2x1x64xf16>) -> tensor<1x2x16x1xf16>
+  return %10 : tensor<1x2x16x1xf16>
 }
 
 {-#
