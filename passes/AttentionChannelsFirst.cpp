@@ -99,7 +99,7 @@ RankedTensorType tensorType(Value v) { return dyn_cast<RankedTensorType>(v.getTy
 bool isSwappableStateType(Type type) {
   auto s = dyn_cast<StateType>(type);
   auto t = s ? dyn_cast<RankedTensorType>(s.getWrappedType()) : RankedTensorType();
-  return t && t.getRank() == 4 && isa<FloatType>(t.getElementType()) &&
+  return t && t.getRank() == 4 && t.hasStaticShape() && isa<FloatType>(t.getElementType()) &&
          t.getDimSize(3) < t.getDimSize(2);
 }
 
@@ -145,6 +145,13 @@ public:
 
 private:
   llvm::DenseMap<Value, Value> shadow; // v -> v with its last two axes swapped
+  llvm::DenseMap<Value, Value> columns; // a vector -> the same as a column
+
+  /// The axis of the shadow that is `axis` of the original.
+  static int64_t swappedAxis(int64_t axis, int64_t rank) {
+    axis = axis < 0 ? axis + rank : axis;
+    return axis == rank - 1 ? rank - 2 : axis == rank - 2 ? rank - 1 : axis;
+  }
 
   Value transposeLastTwo(OpBuilder &b, Location loc, Value v) {
     return b.create<TransposeOp>(loc, v, swapPerm(tensorType(v).getRank()));
@@ -157,18 +164,29 @@ private:
   Value swappedOperand(Value v) {
     if (Value s = shadow.lookup(v))
       return s;
+    if (Value c = columns.lookup(v))
+      return c;
     RankedTensorType t = tensorType(v);
     if (!t)
       return {};
     if (t.getRank() == 0)
       return v;
-    if (t.getRank() == 1)
-      return t.getDimSize(0) == 1 ? v : Value();
-    if (t.getDimSize(t.getRank() - 1) == 1 && t.getDimSize(t.getRank() - 2) == 1)
+    if (t.getRank() == 1 && t.getDimSize(0) == 1)
+      return v;
+    if (t.getRank() >= 2 && t.getDimSize(t.getRank() - 1) == 1 &&
+        t.getDimSize(t.getRank() - 2) == 1)
       return v;
     OpBuilder b(v.getContext());
     b.setInsertionPointAfterValue(v);
-    Value s = transposeLastTwo(b, v.getLoc(), v);
+    // A vector along the last axis (a norm's gamma over D) becomes a column.
+    Value s = t.getRank() == 1
+                  ? b.create<ReshapeOp>(v.getLoc(), v, ArrayRef<int64_t>{t.getDimSize(0), 1})
+                        .getResult()
+                  : transposeLastTwo(b, v.getLoc(), v);
+    if (t.getRank() == 1) {
+      columns[v] = s;
+      return s;
+    }
     shadow[v] = s;
     ++numTransposes;
     return s;
@@ -190,6 +208,7 @@ private:
         .Case([&](ConcatOp o) { concat(b, o); })
         .Case([&](TileOp o) { tile(b, o); })
         .Case([&](SoftmaxOp o) { softmax(b, o); })
+        .Case([&](LayerNormOp o) { layerNorm(b, o); })
         .Case([&](MatmulOp o) { matmul(b, o); })
         .Case([&](SliceUpdateOp o) { sliceUpdate(b, o); })
         .Case([&](ReadStateOp o) { readState(b, o); })
@@ -289,11 +308,8 @@ private:
       return;
     SmallVector<Value> operands;
     for (Value v : op->getOperands()) {
-      // A lower-rank operand broadcasts over the leading axes; its own last
-      // two axes line up with the result's only at rank >= 2.
-      RankedTensorType ot = tensorType(v);
-      if (!ot || (ot.getRank() == 1 && ot.getDimSize(0) != 1))
-        return;
+      // A lower-rank operand broadcasts over the leading axes: its last two
+      // axes (or its one, as a column) line up with the result's swapped.
       Value s = swappedOperand(v);
       if (!s)
         return;
@@ -315,8 +331,7 @@ private:
     int64_t rank = op.getType().getRank();
     if (rank < 2 || op.getInterleave() || !hasShadowedOperand(op))
       return;
-    int64_t axis = op.getAxis() < 0 ? op.getAxis() + rank : op.getAxis();
-    axis = axis == rank - 1 ? rank - 2 : axis == rank - 2 ? rank - 1 : axis;
+    int64_t axis = swappedAxis(op.getAxis(), rank);
     SmallVector<Value> values;
     for (Value v : op.getValues()) {
       Value s = swappedOperand(v);
@@ -337,9 +352,20 @@ private:
     if (!s)
       return;
     int64_t rank = op.getType().getRank();
-    int64_t axis = op.getAxis() < 0 ? op.getAxis() + rank : op.getAxis();
-    axis = axis == rank - 1 ? rank - 2 : axis == rank - 2 ? rank - 1 : axis;
+    int64_t axis = swappedAxis(op.getAxis(), rank);
     shadow[op] = b.create<SoftmaxOp>(op.getLoc(), s, axis);
+  }
+
+  /// Over one axis (a per-head norm over D, e.g. Qwen3's q/k norms): the
+  /// same axis of the shadow; gamma and beta have that axis's shape still.
+  void layerNorm(OpBuilder &b, LayerNormOp op) {
+    Value s = shadow.lookup(op.getX());
+    int64_t rank = op.getType().getRank();
+    if (!s || op.getAxes().size() != 1 || rank < 2)
+      return;
+    int64_t axis = swappedAxis(op.getAxes()[0], rank);
+    shadow[op] = b.create<LayerNormOp>(op.getLoc(), s, op.getGamma(), op.getBeta(),
+                                       ArrayRef<int64_t>{axis}, op.getEpsilon());
   }
 
   /// R = op(x)·op(y). With xs, ys each the operand or its shadow:
@@ -442,8 +468,11 @@ struct AttentionChannelsFirstPass
         if (!name || !isa<StateType>(arg.getType()))
           continue;
         bool ok = wanted(arg.getType()) &&
-                  llvm::all_of(arg.getUsers(), [](Operation *u) {
-                    return isa<ReadStateOp, CoremlUpdateStateOp>(u);
+                  llvm::all_of(arg.getUsers(), [&](Operation *u) {
+                    // Read and written in the function's body (not inside
+                    // a segment, which this pass does not enter).
+                    return isa<ReadStateOp, CoremlUpdateStateOp>(u) &&
+                           u->getBlock() == &fn.getBody().front();
                   });
         (ok ? swappable : kept).insert(name.getValue());
       }
