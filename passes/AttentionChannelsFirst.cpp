@@ -158,9 +158,8 @@ private:
   }
 
   /// swapped(v) for an operand: its shadow, the value itself where the
-  /// swap moves nothing (a scalar, last two axes of 1), else a transpose
-  /// (made once, after v). Null for a vector that broadcasts along the last
-  /// axis.
+  /// swap moves nothing (a scalar, last two axes of 1), a vector along the
+  /// last axis as a column, else a transpose (each made once, after v).
   Value swappedOperand(Value v) {
     if (Value s = shadow.lookup(v))
       return s;
@@ -242,12 +241,15 @@ private:
   void view(OpBuilder &b, Operation *op) {
     Value v = op->getResult(0);
     RankedTensorType vt = tensorType(v);
-    if (!vt || vt.getRank() < 2 || vt.getNumElements() > kMaxViewElements)
+    if (!vt || vt.getRank() < 2 || !vt.hasStaticShape() ||
+        vt.getNumElements() > kMaxViewElements)
       return;
     auto [base, chain] = viewChain(v);
-    // Exit, into a conv only (with unit axes, decode's (1, H, 1, D) heads
-    // would match too): the chain from a shadowed value (nearest first) is its shadow
-    // reshaped, e.g. the heads (1, H, D, S) as o_proj's input (1, H·D, 1, S).
+    // Exit: the chain from a shadowed value (nearest first) is its shadow
+    // reshaped, e.g. the heads (1, H, D, S) as o_proj's input
+    // (1, H·D, 1, S). Into a conv only: with unit axes, decode's
+    // (1, H, 1, D) heads would match too. (A view's input has v's element
+    // count, so static shapes all along.)
     bool intoConv = llvm::any_of(v.getUses(), [](OpOperand &use) {
       return isa<ConvOp>(use.getOwner()) && use.getOperandNumber() == 0;
     });
@@ -258,7 +260,8 @@ private:
       // Cheap first: the shadow's last axis must be v's.
       if (!s || ft.getRank() < 2 || ft.getDimSize(ft.getRank() - 2) != vt.getShape().back())
         continue;
-      SmallVector<int64_t> got = runChain(ArrayRef(chain).drop_front(i), iotaOf(ft.getNumElements()));
+      SmallVector<int64_t> got =
+          runChain(ArrayRef(chain).drop_front(i), iotaOf(ft.getNumElements()));
       SmallVector<int64_t> want =
           permuteIndices(iotaOf(ft.getNumElements()), ft.getShape(), swapPerm(ft.getRank()));
       if (got != want)
@@ -282,13 +285,13 @@ private:
     }
     // Entry: v is (…, S, D) made from a channels-first (1, C, 1, S) value
     // whose elements, in order, are v's swapped: the shadow is that value
-    // reshaped, and moves nothing.
-    // Only at the end of a chain, and for heads (rank 4).
+    // reshaped, and moves nothing. Only at the end of a chain, and for
+    // heads (rank 4).
     bool lastView = llvm::any_of(v.getUsers(), [](Operation *u) { return !isView(u); });
     RankedTensorType bt = tensorType(base);
-    if (!lastView || vt.getRank() != 4 || !bt || bt.getRank() != 4 || bt.getDimSize(0) != 1 || bt.getDimSize(2) != 1 ||
-        shadow.count(base) || !isa<FloatType>(bt.getElementType()) ||
-        vt.getDimSize(vt.getRank() - 2) != bt.getDimSize(3))
+    if (!lastView || vt.getRank() != 4 || !bt || bt.getRank() != 4 ||
+        bt.getDimSize(0) != 1 || bt.getDimSize(2) != 1 || shadow.count(base) ||
+        !isa<FloatType>(bt.getElementType()) || vt.getDimSize(2) != bt.getDimSize(3))
       return;
     SmallVector<int64_t> got = runChain(chain, iotaOf(bt.getNumElements()));
     if (permuteIndices(got, vt.getShape(), swapPerm(vt.getRank())) != iotaOf(got.size()))
