@@ -9,7 +9,7 @@ out="$2"
 py=/usr/bin/python3
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$out"/{safetensors,config,target,gguf,mil-text,mlmodel,milblob,mlir}
+mkdir -p "$out"/{safetensors,config,target,gguf,mil-text,mlmodel,milblob,mlir,pipeline}
 
 # Checkpoints (small ones: a fuzzer wants small inputs).
 $py "$root/test/import/make_checkpoint.py" llama F16 "$tmp/ck" --dims=32,64,1,2,1,16,40
@@ -50,10 +50,13 @@ printf '{"name": "x", "ane": ' > "$out/target/truncated"
 printf '[1, 2, 3]' > "$out/target/not-an-object"
 printf '{"name": "x", "ane": {"fp16_tflops": 1e308, "int8_tops": "fast"}, "gpu": {}, "cpu": {}, "transfer": {}}' > "$out/target/wrong-types"
 
-# The dialect's own lit inputs.
+# The dialect's own lit inputs; for the pipeline, those and a small
+# imported model (prefill and decode with a KV cache).
 for f in "$root"/test/dialects/mil/*.mlir "$root"/test/passes/*.mlir; do
   cp "$f" "$out/mlir/$(basename "$f")"
+  cp "$f" "$out/pipeline/$(basename "$f")"
 done
+cp "$tmp/m.mlir" "$out/pipeline/model"
 # Committed regressions (inputs that once crashed or hung).
 cp -r "$root"/test/fuzz/regressions/. "$out/" 2>/dev/null || true
 echo "seeds in $out"

@@ -2,7 +2,9 @@
 //
 // Every reader of outside input, as a libFuzzer target: safetensors,
 // config.json, GGUF, MIL text, the Core ML protobuf, the MILBlob weight
-// file, and the mil MLIR parser with the verifier. Built twice: with
+// file, the mil MLIR parser with the verifier, and (target `pipeline`) a
+// parsed program through anec-ane-pipeline, which must fail cleanly or
+// leave a valid program. Built twice: with
 // -fsanitize=fuzzer for fuzzing (ANEC_FUZZ=ON, utils/fuzz.sh), and with a
 // replay main (ReplayMain.cpp) that the test suite runs over each corpus,
 // so a crash once found stays fixed.
@@ -15,6 +17,7 @@
 #include "lib/Import/ModelConfig.h"
 #include "lib/Import/SafeTensors.h"
 #include "lib/Partition/Target.h"
+#include "passes/Passes.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
@@ -22,6 +25,7 @@
 #include "llvm/Support/FileSystem.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <unistd.h>
 
@@ -100,6 +104,17 @@ bool anecFuzzOne(const std::string &target, const uint8_t *data, size_t size) {
     OwningOpRef<ModuleOp> m = parseSourceString<ModuleOp>(text, &context());
     if (m)
       (void)verify(*m);
+  } else if (target == "pipeline") {
+    OwningOpRef<ModuleOp> m = parseSourceString<ModuleOp>(text, &context());
+    if (m && succeeded(verify(*m))) {
+      PassManager pm(&context());
+      // Verified once at the end: a pass that leaves an invalid program
+      // without failing is a bug, reported as a crash.
+      pm.enableVerifier(false);
+      anec::buildAnePipeline(pm, anec::AnePipelineOptions());
+      if (succeeded(pm.run(*m)) && failed(verify(*m)))
+        std::abort();
+    }
   } else {
     return false;
   }
