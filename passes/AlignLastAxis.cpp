@@ -229,8 +229,24 @@ private:
     if (auto g = dyn_cast<GatherOp>(op)) {
       auto table = cast<RankedTensorType>(g.getX().getType());
       Operation *def = g.getX().getDefiningOp();
-      if (g.getAxis() == table.getRank() - 1 || !def || !isComputedAtCompileTime(def))
+      if (!def || !isComputedAtCompileTime(def))
         return false;
+      if (g.getAxis() == table.getRank() - 1) {
+        // Columns looked up (decode's one position of a transposed rotary
+        // table): more ids, the padding ones 0, give whole rows; the padding
+        // holds column 0's values, not zeros.
+        auto ids = cast<RankedTensorType>(g.getIndices().getType());
+        if (ids.getRank() != 1 || g.getBatchDims() != 0 || ids.getDimSize(0) != n)
+          return false;
+        Value padIds = b.create<PadOp>(op->getLoc(), g.getIndices(), ArrayRef<int64_t>{0, to - n},
+                                       "constant", llvm::APFloat(0.0f));
+        Operation *y = rebuildWithOperands(b, op, {g.getX(), padIds});
+        if (!y)
+          return false;
+        record(r, y->getResult(0), last, n, false);
+        ++numStarted;
+        return true;
+      }
       Value x = padAxis(b, op->getLoc(), g.getX(), table.getRank() - 1, to);
       Operation *y = rebuildWithOperands(b, op, {x, g.getIndices()});
       if (!y)

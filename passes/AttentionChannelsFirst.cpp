@@ -26,9 +26,11 @@
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
+#include "passes/WeightValues.h"
 
 #include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include <numeric>
@@ -210,6 +212,7 @@ private:
         .Case([&](LayerNormOp o) { layerNorm(b, o); })
         .Case([&](MatmulOp o) { matmul(b, o); })
         .Case([&](SliceUpdateOp o) { sliceUpdate(b, o); })
+        .Case([&](GatherOp o) { lookup(b, o); })
         .Case([&](ReadStateOp o) { readState(b, o); })
         .Case([&](CoremlUpdateStateOp o) { updateState(b, o); });
   }
@@ -396,6 +399,67 @@ private:
     }
     Value r = b.create<MatmulOp>(op.getLoc(), xs, ys, tx ^ xSwapped, ty ^ ySwapped);
     op.replaceAllUsesWith(r);
+  }
+
+  /// Rows of a table known at compile time (the rotary cos and sin at the
+  /// positions): the shadow is a lookup along the columns of the table
+  /// transposed, so no transpose runs per call.
+  void lookup(OpBuilder &b, GatherOp op) {
+    auto table = dyn_cast<RankedTensorType>(op.getX().getType());
+    auto ids = dyn_cast<RankedTensorType>(op.getIndices().getType());
+    Operation *def = op.getX().getDefiningOp();
+    if (!table || !ids || table.getRank() != 2 || ids.getRank() != 1 || op.getAxis() != 0 ||
+        op.getBatchDims() != 0 || !def || !isComputedAtCompileTime(def))
+      return;
+    OpBuilder at(op);
+    Value columns = transposedConstant(at, op.getX());
+    if (!columns)
+      columns = transposeLastTwo(at, op.getLoc(), op.getX());
+    shadow[op] = b.create<GatherOp>(op.getLoc(), columns, op.getIndices(), 1, 0);
+  }
+
+  /// A 2-D constant (or a cast of one) transposed now, as a new constant
+  /// (and the same cast); null when its values cannot be read.
+  static Value transposedConstant(OpBuilder &b, Value v) {
+    auto cast = v.getDefiningOp<CastOp>();
+    auto c = (cast ? cast.getX() : v).getDefiningOp<ConstOp>();
+    if (!c || c.getType().getRank() != 2)
+      return {};
+    RankedTensorType type = c.getType();
+    int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
+    auto swapped = RankedTensorType::get({cols, rows}, type.getElementType());
+    ElementsAttr attr;
+    if (auto res = dyn_cast<DenseResourceElementsAttr>(c.getVal())) {
+      AsmResourceBlob *blob = res.getRawHandle().getBlob();
+      unsigned bits = type.getElementType().getIntOrFloatBitWidth();
+      if (!blob || bits % 8 || blob->getData().size() != size_t(rows * cols * bits / 8))
+        return {};
+      size_t e = bits / 8;
+      ArrayRef<char> in = blob->getData();
+      AsmResourceBlob out = HeapAsmResourceBlob::allocate(in.size(), e);
+      MutableArrayRef<char> o = out.getMutableData();
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t k = 0; k < cols; ++k)
+          std::copy_n(in.begin() + (r * cols + k) * e, e, o.begin() + (k * rows + r) * e);
+      attr = DenseResourceElementsAttr::get(
+          swapped, (res.getRawHandle().getKey() + ".transposed").str(), std::move(out));
+    } else if (auto dense = dyn_cast<DenseElementsAttr>(c.getVal())) {
+      if (dense.isSplat()) {
+        attr = dense.resizeSplat(swapped);
+      } else {
+        SmallVector<Attribute> values(dense.getValues<Attribute>()), t(values.size());
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t k = 0; k < cols; ++k)
+            t[k * rows + r] = values[r * cols + k];
+        attr = DenseElementsAttr::get(swapped, t);
+      }
+    } else {
+      return {};
+    }
+    Value y = b.create<ConstOp>(c.getLoc(), attr);
+    if (cast)
+      y = b.create<CastOp>(cast.getLoc(), y, cast.getDtypeAttr());
+    return y;
   }
 
   /// The write into a swapped cache: the update swapped, begin and end with

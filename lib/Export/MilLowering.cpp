@@ -234,11 +234,17 @@ absl::StatusOr<std::string> Lowering::attributeParam(Operation *op, StringRef pa
     v.strings = {str.str()};
   } else if (auto f = dyn_cast<FloatAttr>(attr)) {
     // Float parameters (epsilon, constant_val) take the op's data type.
+    // An integer op (pad of int32 ids) takes it as an integer.
     Type element = cast<ShapedType>(op->getOperand(0).getType()).getElementType();
     v.type = {getMilTypeName(element).str(), {}};
-    v.kind = MilValue::Floats;
     double d = f.getValueAsDouble();
-    v.floats = {element.isF16() ? (double)(_Float16)d : d};
+    if (isa<IntegerType>(element)) {
+      v.kind = MilValue::Ints;
+      v.ints = {(int64_t)d};
+    } else {
+      v.kind = MilValue::Floats;
+      v.floats = {element.isF16() ? (double)(_Float16)d : d};
+    }
   } else {
     return absl::InvalidArgumentError(absl::StrCat(
         "'", op->getName().getStringRef().str(), "': attribute '", param.str(),

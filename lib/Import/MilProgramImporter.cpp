@@ -294,6 +294,14 @@ absl::Status Raiser::function(const MilFunction &fn, ModuleOp module) {
       auto attr = attribute(c->second->val, absl::StrCat(opWhere, ", parameter '", param, "'"));
       if (!attr.ok())
         return attr.status();
+      // The dialect's float parameters are f32 attributes, whatever the
+      // op's data type (an int32 pad's constant_val is written as int32).
+      if (param == "constant_val" || param == "epsilon") {
+        if (auto i = dyn_cast<IntegerAttr>(*attr))
+          *attr = b.getF32FloatAttr((float)i.getInt());
+        else if (!isa<FloatAttr>(*attr))
+          return error(opWhere, absl::StrCat("parameter '", param, "' must be a number"));
+      }
       state.addAttribute(param, *attr);
     }
     if (op.type == "layer_norm")
@@ -303,6 +311,19 @@ absl::Status Raiser::function(const MilFunction &fn, ModuleOp module) {
       if (!ty.ok())
         return ty.status();
       state.addTypes(*ty);
+    }
+    // Parameters of the wrong kind (a float axis) are errors here: the
+    // ops' type inference reads them before the verifier would.
+    {
+      std::string message;
+      ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &d) {
+        message = d.str();
+        return success();
+      });
+      if (failed(state.name.verifyInherentAttrs(state.attributes, [&] {
+            return mlir::emitError(state.location);
+          })))
+        return error(opWhere, message);
     }
     Operation *created = b.create(state);
     for (auto [k, out] : llvm::enumerate(op.outputs))

@@ -32,6 +32,9 @@ text("undefined-value", mil.replace("x = model_layers_0_input_layernorm_1)", "x 
 text("bad-version", mil.replace("program(1.3)", "program(9.9)"))
 text("huge-dim", mil.replace("tensor<int32, [1, 8]> input_ids", "tensor<int32, [1, 99999999999999999]> input_ids", 1))
 text("truncated-text", mil[: len(mil) // 2])
+# A parameter of the wrong kind: the first integer axis given as an fp16.
+text("param-kind", re.sub(r"int32 (\w+_axis) = const\(\)\[name = string\(\"(\w+)\"\), val = int32\((-?\d+)\)\]",
+                          r'fp16 \1 = const()[name = string("\2"), val = fp16(0x1p+0)]', mil, count=1))
 text("offset-past-end", mil.replace("offset = uint64(64)", f"offset = uint64({len(blob) + 64 * 100})", 1))
 text("offset-misaligned", mil.replace("offset = uint64(64)", "offset = uint64(65)", 1))
 text("bad-sentinel", weights=patch(blob, 64, "<I", 0xCAFEBABE))
