@@ -191,6 +191,18 @@ private:
   // Where padding starts
   //===--------------------------------------------------------------------===//
 
+  /// `op` rebuilt on `operands`, its result `r` padded along the last axis
+  /// from `n`.
+  bool started(OpBuilder &b, Operation *op, Value r, ValueRange operands, int64_t n,
+               bool zero) {
+    Operation *y = rebuildWithOperands(b, op, operands);
+    if (!y)
+      return false;
+    record(r, y->getResult(0), cast<RankedTensorType>(r.getType()).getRank() - 1, n, zero);
+    ++numStarted;
+    return true;
+  }
+
   bool start(Operation *op, Value r) {
     OpBuilder b(op);
     auto t = cast<RankedTensorType>(r.getType());
@@ -218,12 +230,7 @@ private:
       if (y.getRank() < 2 || y.getDimSize(yN) != n)
         return false;
       Value yp = padAxis(b, op->getLoc(), m.getY(), yN, to);
-      Operation *z = rebuildWithOperands(b, op, {m.getX(), yp});
-      if (!z)
-        return false;
-      record(r, z->getResult(0), last, n, true);
-      ++numStarted;
-      return true;
+      return started(b, op, r, {m.getX(), yp}, n, true);
     }
     // A lookup into a constant table: pad the table (at compile time).
     if (auto g = dyn_cast<GatherOp>(op)) {
@@ -240,20 +247,10 @@ private:
           return false;
         Value padIds = b.create<PadOp>(op->getLoc(), g.getIndices(), ArrayRef<int64_t>{0, to - n},
                                        "constant", llvm::APFloat(0.0f));
-        Operation *y = rebuildWithOperands(b, op, {g.getX(), padIds});
-        if (!y)
-          return false;
-        record(r, y->getResult(0), last, n, false);
-        ++numStarted;
-        return true;
+        return started(b, op, r, {g.getX(), padIds}, n, false);
       }
       Value x = padAxis(b, op->getLoc(), g.getX(), table.getRank() - 1, to);
-      Operation *y = rebuildWithOperands(b, op, {x, g.getIndices()});
-      if (!y)
-        return false;
-      record(r, y->getResult(0), last, n, true);
-      ++numStarted;
-      return true;
+      return started(b, op, r, {x, g.getIndices()}, n, true);
     }
     return false;
   }

@@ -456,10 +456,7 @@ private:
     } else {
       return {};
     }
-    Value y = b.create<ConstOp>(c.getLoc(), attr);
-    if (cast)
-      y = b.create<CastOp>(cast.getLoc(), y, cast.getDtypeAttr());
-    return y;
+    return createConstantLike(b, c, cast, attr);
   }
 
   /// The write into a swapped cache: the update swapped, begin and end with

@@ -84,10 +84,7 @@ Value sliceRows(OpBuilder &b, Value weight, int64_t begin, int64_t count, int64_
   } else {
     return {};
   }
-  Value v = b.create<ConstOp>(c.getLoc(), attr);
-  if (cast)
-    v = b.create<CastOp>(cast.getLoc(), v, cast.getDtypeAttr());
-  return v;
+  return createConstantLike(b, c, cast, attr);
 }
 
 /// A slice of a dimension: rows [begin, begin + count), stored as `padded`

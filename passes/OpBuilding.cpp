@@ -33,3 +33,11 @@ Operation *anec::rebuildWithOperands(OpBuilder &b, Operation *op, ValueRange ope
   }
   return copy;
 }
+
+Value anec::createConstantLike(OpBuilder &b, mil::ConstOp like, mil::CastOp cast,
+                               ElementsAttr attr) {
+  Value v = b.create<mil::ConstOp>(like.getLoc(), attr);
+  if (cast)
+    v = b.create<mil::CastOp>(cast.getLoc(), v, cast.getDtypeAttr());
+  return v;
+}

@@ -49,6 +49,11 @@ void buildAnePipeline(mlir::OpPassManager &pm,
 mlir::Value createScalarConstant(mlir::OpBuilder &b, mlir::Location loc, mlir::Type element,
                                  double value);
 
+/// A constant of `attr` at `like`'s location, cast as `cast` casts (when
+/// given): a weight rebuilt with new values.
+mlir::Value createConstantLike(mlir::OpBuilder &b, mil::ConstOp like, mil::CastOp cast,
+                               mlir::ElementsAttr attr);
+
 /// `op` cloned at `b` onto `operands`, its result types inferred again
 /// (ops of one operand and the same type keep the operand's); null when the
 /// new operands give no valid type.
