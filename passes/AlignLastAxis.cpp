@@ -76,7 +76,8 @@ public:
   /// The fp16/fp32 tensors the ANE holds: not weights, not index arithmetic.
   static bool isActivation(Value v) {
     auto t = dyn_cast<RankedTensorType>(v.getType());
-    if (!t || t.getRank() == 0 || !isa<FloatType>(t.getElementType()))
+    // Dynamic shapes never reach the ANE (they run on the CPU).
+    if (!t || t.getRank() == 0 || !t.hasStaticShape() || !isa<FloatType>(t.getElementType()))
       return false;
     Operation *def = v.getDefiningOp();
     return !def || !isComputedAtCompileTime(def);

@@ -26,6 +26,9 @@ printf '%-12s %12s %10s %s\n' target executions seconds crashes
 # Slabs of MLIR's shared allocators poisoned by instrumented code and used
 # by uninstrumented libMLIR are not errors (utils/sanitize.sh says why).
 export ASAN_OPTIONS=${ASAN_OPTIONS:-allow_user_poisoning=0}
+# Undefined behaviour stops the run and counts as a crash (UBSan only logs
+# and goes on by default).
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 for t in "${targets[@]}"; do
   mkdir -p "$build/corpus/$t" "$build/crashes/$t"
   log="$build/fuzz-$t.log"
