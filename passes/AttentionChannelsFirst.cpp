@@ -18,8 +18,10 @@
 // transposes turns a channels-first conv output into (1, H, S, D) (checked by
 // running the chain on element indices, so any spelling of it is found), and
 // at states stored swapped. They are carried through element-wise ops,
-// slices, concats, tiles, reshapes of leading axes, softmax and slice_update;
-// a matmul reads its operands' shadows through its transpose flags. Where a
+// slices, concats, tiles, reshapes of leading axes, softmax, layer_norm and
+// slice_update; a matmul reads its operands' shadows through its transpose
+// flags; a lookup of rows of a constant table (the rotary cos and sin) is a
+// lookup of columns of the table transposed at compile time. Where a
 // chain of reshapes and transposes of a shadowed value is its shadow
 // reshaped (the heads back into o_proj), it becomes that reshape. Ops with no
 // rule keep using the original values, and ops no longer used are erased.
@@ -91,6 +93,10 @@ SmallVector<int64_t> iotaOf(int64_t n) {
 
 /// Index arrays are built for the views of at most this many elements.
 constexpr int64_t kMaxViewElements = 1 << 22;
+
+/// Constant tables transposed at compile time hold at most this many
+/// elements (rotary tables: positions × head width, 0.5 M at 4096 × 128).
+constexpr int64_t kMaxTableElements = 1 << 22;
 
 bool isView(Operation *op) { return op && isa<ReshapeOp, TransposeOp>(op); }
 
@@ -408,8 +414,11 @@ private:
     auto table = dyn_cast<RankedTensorType>(op.getX().getType());
     auto ids = dyn_cast<RankedTensorType>(op.getIndices().getType());
     Operation *def = op.getX().getDefiningOp();
+    // Small tables only: a copy is made whether or not the shadow is used,
+    // and an embedding (ids of rank 1 in a foreign program) can be 0.5 GB.
     if (!table || !ids || table.getRank() != 2 || ids.getRank() != 1 || op.getAxis() != 0 ||
-        op.getBatchDims() != 0 || !def || !isComputedAtCompileTime(def))
+        op.getBatchDims() != 0 || !table.hasStaticShape() ||
+        table.getNumElements() > kMaxTableElements || !def || !isComputedAtCompileTime(def))
       return;
     OpBuilder at(op);
     Value columns = transposedConstant(at, op.getX());
