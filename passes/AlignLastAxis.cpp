@@ -146,7 +146,15 @@ private:
     // MIL's pad covers the last pad.size()/2 axes.
     SmallVector<int64_t> pad(2 * (t.getRank() - axis), 0);
     pad[1] = to - t.getDimSize(axis);
-    return b.create<PadOp>(loc, v, pad, "constant", llvm::APFloat(0.0f));
+    if (isa<FloatType>(t.getElementType()))
+      return b.create<PadOp>(loc, v, pad, "constant", llvm::APFloat(0.0f));
+    // MIL's pad takes floats only: other dtypes are concatenated with zeros.
+    SmallVector<int64_t> zerosShape(t.getShape());
+    zerosShape[axis] = pad[1];
+    auto zerosType = RankedTensorType::get(zerosShape, t.getElementType());
+    Value zeros = b.create<ConstOp>(
+        loc, DenseElementsAttr::get(zerosType, b.getZeroAttr(t.getElementType())));
+    return b.create<ConcatOp>(loc, ValueRange{v, zeros}, axis, false);
   }
 
   /// The real value of a padded one: a slice, made once, after its producer.
@@ -246,8 +254,7 @@ private:
         auto ids = cast<RankedTensorType>(g.getIndices().getType());
         if (ids.getRank() != 1 || g.getBatchDims() != 0 || ids.getDimSize(0) != n)
           return false;
-        Value padIds = b.create<PadOp>(op->getLoc(), g.getIndices(), ArrayRef<int64_t>{0, to - n},
-                                       "constant", llvm::APFloat(0.0f));
+        Value padIds = padAxis(b, op->getLoc(), g.getIndices(), 0, to);
         return started(b, op, r, {g.getX(), padIds}, n, false);
       }
       Value x = padAxis(b, op->getLoc(), g.getX(), table.getRank() - 1, to);

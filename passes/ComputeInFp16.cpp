@@ -59,6 +59,14 @@ struct ComputeInFp16Pass : anec::impl::ComputeInFp16Base<ComputeInFp16Pass> {
         }
         continue;
       }
+      if (auto widen = dyn_cast<ConstexprCastOp>(&op)) {
+        // An fp16 constant widened to fp32 at load time: inside an fp16
+        // program it is the fp16 constant itself.
+        widen.getResult().replaceAllUsesWith(widen.getSourceVal());
+        widen.erase();
+        ++numConverted;
+        continue;
+      }
       if (auto c = dyn_cast<ConstOp>(&op)) {
         if (!c.getType().getElementType().isF32())
           continue;

@@ -73,6 +73,23 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
       module.emitError("group-size must be at least 1, got ") << (int64_t)groupSize;
       return signalPassFailure();
     }
+    // The module's opset decides the LUT form: iOS16/17 hold per-tensor LUTs
+    // of 1, 2, 4, 6 or 8 bits (uint8-packed indices); iOS18 holds all.
+    opset = targetOpset(module);
+    if (opset < Opset::iOS16) {
+      module.emitError("palettized weights need the ios16 opset or newer, the module's is ")
+          << opsetName(opset);
+      return signalPassFailure();
+    }
+    if (opset < Opset::iOS18 && granularity == "per_grouped_channel") {
+      module.emitError("per_grouped_channel LUTs need the ios18 opset, the module's is ")
+          << opsetName(opset);
+      return signalPassFailure();
+    }
+    if (opset < Opset::iOS18 && nbits == 3 && mixedBits <= 0 && mode != "unique") {
+      module.emitError("3-bit LUTs need the ios18 opset, the module's is ") << opsetName(opset);
+      return signalPassFailure();
+    }
     FailureOr<llvm::Regex> parsed = parseExcludeRegex(module, exclude);
     if (failed(parsed))
       return signalPassFailure();
@@ -144,7 +161,11 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
   /// Bits are what is stored: indices and LUTs. A weight shared by several
   /// functions counts once.
   LogicalResult chooseMixedBits(ModuleOp module, std::vector<Weight> &weights) {
-    static const int kBits[] = {2, 3, 4, 6, 8};
+    // Before iOS18 there are no 3-bit LUTs.
+    const std::vector<int> kBits =
+        opset < Opset::iOS18 ? std::vector<int>{2, 4, 6, 8} : std::vector<int>{2, 3, 4, 6, 8};
+    const int levels = (int)kBits.size();
+    const int level4 = (int)(llvm::find(kBits, 4) - kBits.begin());
     struct Candidate {
       Weight *weight;
       double errors[5];
@@ -176,10 +197,10 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
         power += v * v;
       }
       double scale = power > 0 && std::isfinite(power) ? double(half.size()) / power : 1.0;
-      for (int l = 0; l < 5; ++l) {
+      for (int l = 0; l < levels; ++l) {
         cand.errors[l] = kBits[l] <= 4
                              ? scale * errorOf(module.getContext(), half, rows, kBits[l]).first
-                             : cand.errors[2] / double(1 << (2 * (kBits[l] - 4)));
+                             : cand.errors[level4] / double(1 << (2 * (kBits[l] - 4)));
         cand.storedBits[l] = double(half.size()) * kBits[l] + 16.0 * luts * (1 << kBits[l]);
       }
       total += half.size();
@@ -197,7 +218,7 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
       Candidate *best = nullptr;
       double bestGain = 0;
       for (Candidate &c : cands) {
-        if (c.level == 4)
+        if (c.level == levels - 1)
           continue;
         double extra = c.storedBits[c.level + 1] - c.storedBits[c.level];
         if (used + extra > budget)
@@ -220,6 +241,8 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
           used / double(total), total);
     return success();
   }
+
+  Opset opset = kDefaultOpset;
 
   void palettize(Weight &w, std::vector<WeightReport> &reports) {
     std::vector<uint16_t> half;
@@ -248,12 +271,11 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
       }
       nbits = 8;
       for (int b : {1, 2, 3, 4, 6, 8})
-        if ((size_t(1) << b) >= distinct) {
+        if ((size_t(1) << b) >= distinct && (b != 3 || opset >= Opset::iOS18)) {
           nbits = b;
           break;
         }
     }
-    bool grouped = granularity == "per_grouped_channel";
     int entries = 1 << nbits;
     std::vector<uint8_t> idx(half.size());
     std::vector<uint16_t> luts(groups * entries);
@@ -285,8 +307,8 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
     ArrayRef<char> lutBytes(reinterpret_cast<const char *>(luts.data()), 2 * luts.size());
     std::string base = w.name.empty() ? "palettized" : w.name;
     Builder b(ctx);
-    // iOS16 holds 1/2/4/6/8-bit per-tensor LUTs; everything else is iOS18's.
-    bool ios16 = !grouped && nbits != 3;
+    // Before iOS18 the LUT is the iOS16 form (checked in runOnOperation).
+    bool ios16 = opset < Opset::iOS18;
     ElementsAttr indicesAttr, lutAttr;
     if (ios16) {
       auto idxType = RankedTensorType::get({(int64_t)packed.size()},

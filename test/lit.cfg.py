@@ -17,6 +17,15 @@ config.test_exec_root = os.path.join(config.anec_obj_root, "test")
 if "-fsanitize" in getattr(config, "anec_cxx_flags", ""):
     config.available_features.add("sanitized")
 
+# Apple's coremltools, from ../shared beside the checkout: `ct-load` reads a
+# package as Core ML's tools do. Tests that write packages run it and
+# `REQUIRES: coremltools`, so they are unsupported (never passed) without it.
+ct_load = os.path.realpath(os.path.join(config.anec_src_root, "..", "shared", "validators", "ct-load"))
+if os.path.isfile(ct_load):
+    config.available_features.add("coremltools")
+    config.substitutions.append(("%ct_load", "/usr/bin/python3 " + ct_load))
+    config.environment.pop("PYTHONPATH", None)
+
 # Every FileCheck run checks variable scopes.
 config.substitutions.append(
     ("%FileCheck", os.path.join(config.llvm_tools_dir, "FileCheck") + " -enable-var-scope"))

@@ -14,6 +14,7 @@ packages=(
   protobuf-compiler libprotobuf-dev
   libopenblas-dev
   python3-numpy python3-sklearn
+  python3-protobuf python3-sympy python3-attr python3-tqdm python3-packaging python3-yaml
   graphviz
 )
 build_after=1

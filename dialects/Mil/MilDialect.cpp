@@ -24,6 +24,18 @@ void MilDialect::initialize() {
       >();
 }
 
+LogicalResult MilDialect::verifyOperationAttribute(Operation *op, NamedAttribute attr) {
+  if (attr.getName() != kOpsetAttrName)
+    return success();
+  auto name = dyn_cast<StringAttr>(attr.getValue());
+  std::optional<Opset> os = name ? parseOpset(name.getValue()) : std::nullopt;
+  if (!os || *os < Opset::iOS16)
+    return op->emitOpError() << "'" << kOpsetAttrName
+                             << "' must be \"ios16\", \"ios17\" or \"ios18\", got "
+                             << attr.getValue();
+  return success();
+}
+
 Operation *MilDialect::materializeConstant(OpBuilder &builder, Attribute value,
                                            Type type, Location loc) {
   auto elements = dyn_cast<ElementsAttr>(value);

@@ -10,6 +10,7 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "dialects/Mil/MilContracts.h"
 #include "dialects/Mil/MilDialect.h.inc"
 
 #define GET_TYPEDEF_CLASSES

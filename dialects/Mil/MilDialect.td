@@ -28,6 +28,7 @@ def Mil_Dialect : Dialect {
   let cppNamespace = "::anec::mil";
   let useDefaultTypePrinterParser = 1;
   let hasConstantMaterializer = 1;
+  let hasOperationAttrVerify = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -68,8 +69,14 @@ def Mil_I64Attr : TypedSignlessIntegerAttrBase<I64, "int64_t",
 // Op base classes
 //===----------------------------------------------------------------------===//
 
+// Every mil op is checked against its MIL contract for the module's opset
+// (MilContracts.h): parameter names, const-ness, type domains, availability.
+def Mil_ContractTrait : NativeOpTrait<"MilContract"> {
+  let cppNamespace = "::anec::mil";
+}
+
 class Mil_Op<string mnemonic, list<Trait> traits = []>
-    : Op<Mil_Dialect, mnemonic, traits>;
+    : Op<Mil_Dialect, mnemonic, !listconcat(traits, [Mil_ContractTrait])>;
 
 // Result types come from the shared inference function of each op
 // (MilShapeInference.cpp), which is also what verifies the operand shapes.

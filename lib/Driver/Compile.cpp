@@ -18,6 +18,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
+#include "dialects/Mil/MilDialect.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/Timing.h"
@@ -88,8 +90,88 @@ absl::StatusOr<std::string> compressionPasses(const anec::CompileOptions &o,
       "'"));
 }
 
-absl::StatusOr<std::string> buildPipeline(const anec::CompileOptions &o, llvm::StringRef quantFile,
-                                          llvm::StringRef partitionFile) {
+/// Marks `module` as a program of opset `os` and verifies it there: an
+/// imported program that uses what the opset lacks is refused by name.
+absl::Status setOpset(ModuleOp module, const std::string &os, const std::string &input) {
+  module->setAttr(anec::mil::kOpsetAttrName, StringAttr::get(module.getContext(), os));
+  std::string messages;
+  ScopedDiagnosticHandler handler(module.getContext(), [&](Diagnostic &d) {
+    std::string loc;
+    llvm::raw_string_ostream(loc) << d.getLocation();
+    absl::StrAppend(&messages, messages.empty() ? "" : "; ", loc, ": ", d.str());
+    return success();
+  });
+  if (failed(verify(module)))
+    return absl::InvalidArgumentError(
+        absl::StrCat(input, ": the program does not fit the ", os, " opset: ", messages));
+  return absl::OkStatus();
+}
+
+/// A context with anec's dialects and passes, single-threaded until a pool
+/// is given.
+std::unique_ptr<MLIRContext> makeContext() {
+  DialectRegistry registry;
+  anec::registerDialects(registry);
+  anec::registerPasses();
+  return std::make_unique<MLIRContext>(registry, MLIRContext::Threading::DISABLED);
+}
+
+/// The user's pipeline without the `builtin.module(...)` or `any(...)`
+/// wrapper that --print-pipeline and mlir-opt print: the driver nests the
+/// passes on the module itself.
+std::string unwrapPipeline(llvm::StringRef text) {
+  text = text.trim();
+  for (llvm::StringRef wrapper : {"builtin.module(", "any("}) {
+    if (text.starts_with(wrapper) && text.ends_with(")")) {
+      // Only a wrapper around the whole text: its parenthesis closes last.
+      llvm::StringRef inner = text.drop_front(wrapper.size()).drop_back();
+      int depth = 0;
+      bool whole = true;
+      for (char c : inner) {
+        depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+        if (depth < 0) {
+          whole = false;
+          break;
+        }
+      }
+      if (whole && depth == 0)
+        return unwrapPipeline(inner);
+    }
+  }
+  return text.str();
+}
+
+/// True when `pm` holds at least one pass, in nested pipelines too: its
+/// printed form is more than op anchors (`func.func(`), parentheses and
+/// commas.
+bool hasPasses(OpPassManager &pm) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  pm.printAsTextualPipeline(os);
+  llvm::StringRef rest(text);
+  while (!rest.empty()) {
+    size_t name = rest.find_first_not_of(" ,()");
+    if (name == llvm::StringRef::npos)
+      return false;
+    rest = rest.drop_front(name);
+    size_t end = rest.find_first_of(" ,(){");
+    if (end == llvm::StringRef::npos || rest[end] != '(')
+      return true; // a name not opening a nested pipeline: a pass
+    rest = rest.drop_front(end + 1);
+  }
+  return false;
+}
+
+/// The two halves of what compile runs: the ANE-shaping pipeline (opset-
+/// agnostic), and then, once the program is marked with its opset,
+/// compression and partitioning (which choose forms by the opset).
+struct Pipelines {
+  std::string shaping, target;
+  std::string joined() const { return shaping + target; }
+};
+
+absl::StatusOr<Pipelines> buildPipeline(const anec::CompileOptions &o, llvm::StringRef quantFile,
+                                        llvm::StringRef partitionFile) {
   std::string quantOption = quantFile.empty() ? "" : absl::StrCat(" report-file=", quantFile.str());
   absl::StatusOr<std::string> compression = compressionPasses(o, quantOption);
   if (!compression.ok())
@@ -111,7 +193,25 @@ absl::StatusOr<std::string> buildPipeline(const anec::CompileOptions &o, llvm::S
   if (!partitionFile.empty())
     absl::StrAppend(&partition, " report-file=", partitionFile.str());
   partition += "}";
-  return o.pipeline + *compression + partition;
+  std::string user = unwrapPipeline(o.pipeline);
+  {
+    // The user's pipeline alone must be passes: text that parses to none
+    // (an empty wrapper, a lone comma) is a mistake, not a no-op.
+    std::unique_ptr<MLIRContext> ctx = makeContext();
+    PassManager pm(ctx.get());
+    std::string parseErrors;
+    llvm::raw_string_ostream errs(parseErrors);
+    if (user.empty() || failed(parsePassPipeline(user, pm, errs)))
+      return absl::InvalidArgumentError(absl::StrCat(
+          "bad pipeline '", o.pipeline, "': ",
+          user.empty() ? "it names no pass" : llvm::StringRef(parseErrors).trim().str()));
+    if (!hasPasses(pm))
+      return absl::InvalidArgumentError(
+          absl::StrCat("bad pipeline '", o.pipeline, "': it names no pass"));
+  }
+  std::string target = *compression + partition;
+  // The second half runs on its own: its leading comma goes.
+  return Pipelines{user, target};
 }
 
 double peakRssMiB() {
@@ -137,15 +237,6 @@ uint64_t pathBytes(const std::string &path) {
   return size;
 }
 
-/// A context with anec's dialects and passes, single-threaded until a pool
-/// is given.
-std::unique_ptr<MLIRContext> makeContext() {
-  DialectRegistry registry;
-  anec::registerDialects(registry);
-  anec::registerPasses();
-  return std::make_unique<MLIRContext>(registry, MLIRContext::Threading::DISABLED);
-}
-
 /// `text` parsed into `pm`; the parser's words as the error, naming the
 /// pipeline the user gave.
 absl::Status parsePipeline(const std::string &text, const std::string &userPipeline,
@@ -161,13 +252,14 @@ absl::Status parsePipeline(const std::string &text, const std::string &userPipel
 } // namespace
 
 absl::StatusOr<std::string> anec::compilePipeline(const CompileOptions &options) {
-  absl::StatusOr<std::string> text = buildPipeline(options, "", "");
-  if (!text.ok())
-    return text;
+  absl::StatusOr<Pipelines> pipelines = buildPipeline(options, "", "");
+  if (!pipelines.ok())
+    return pipelines.status();
+  std::string text = pipelines->joined();
   // Expanded: every pass of the named pipelines, with its options.
   std::unique_ptr<MLIRContext> ctx = makeContext();
   PassManager pm(ctx.get());
-  if (absl::Status s = parsePipeline(*text, options.pipeline, pm); !s.ok())
+  if (absl::Status s = parsePipeline(text, options.pipeline, pm); !s.ok())
     return s;
   std::string expanded;
   llvm::raw_string_ostream os(expanded);
@@ -199,7 +291,7 @@ absl::StatusOr<anec::CompileResult> anec::compile(const CompileOptions &o) {
       return s;
   if (absl::Status s = makeTemp("anec-partition", reports.partition); !s.ok())
     return s;
-  absl::StatusOr<std::string> pipeline =
+  absl::StatusOr<Pipelines> pipeline =
       buildPipeline(o, reports.quantization, reports.partition);
   if (!pipeline.ok())
     return pipeline.status();
@@ -213,15 +305,19 @@ absl::StatusOr<anec::CompileResult> anec::compile(const CompileOptions &o) {
     ctx.setThreadPool(*pool);
   }
   ctx.loadAllAvailableDialects();
-  PassManager pm(&ctx);
-  if (absl::Status s = parsePipeline(*pipeline, o.pipeline, pm); !s.ok())
+  PassManager pm(&ctx), targetPm(&ctx);
+  if (absl::Status s = parsePipeline(pipeline->shaping, o.pipeline, pm); !s.ok())
+    return s;
+  if (absl::Status s = parsePipeline(pipeline->target.substr(1), o.pipeline, targetPm); !s.ok())
     return s;
 
   if (o.passTiming) {
     // Reported on stderr when the pass manager is destroyed.
-    auto timing = std::make_unique<DefaultTimingManager>();
-    timing->setEnabled(true);
-    pm.enableTiming(std::move(timing));
+    for (PassManager *m : {&pm, &targetPm}) {
+      auto timing = std::make_unique<DefaultTimingManager>();
+      timing->setEnabled(true);
+      m->enableTiming(std::move(timing));
+    }
   }
   ProgressCallback previous = setProgressCallback(o.progress);
   auto restore = llvm::make_scope_exit([&] { setProgressCallback(previous); });
@@ -235,6 +331,12 @@ absl::StatusOr<anec::CompileResult> anec::compile(const CompileOptions &o) {
   import::ImportOptions importOptions;
   importOptions.prefill = o.prefill;
   importOptions.context = o.context;
+  // Before iOS18, Core ML has neither states nor several functions: the
+  // program is one stateless `main` over the whole context.
+  if (*os != exporter::TargetOS::iOS18) {
+    importOptions.fullSequence = true;
+    importOptions.sequence = o.context;
+  }
   absl::StatusOr<OwningOpRef<ModuleOp>> module =
       o.inputText.empty() ? driver::loadModel(ctx, o.input, importOptions)
                           : driver::parseModel(ctx, o.inputText, o.input);
@@ -257,10 +359,19 @@ absl::StatusOr<anec::CompileResult> anec::compile(const CompileOptions &o) {
       }
       return success();
     });
-    if (failed(pm.run(**module)))
+    auto failedPipeline = [&] {
       return absl::InvalidArgumentError(absl::StrCat(
           o.input, ": the pass pipeline failed",
           passErrors.empty() ? std::string() : absl::StrCat(": ", passErrors)));
+    };
+    if (failed(pm.run(**module)))
+      return failedPipeline();
+    // The program is of the target's opset from here on: compression
+    // chooses its forms by it, and the verifier holds every op to it.
+    if (absl::Status s = setOpset(**module, o.os, o.input); !s.ok())
+      return s;
+    if (failed(targetPm.run(**module)))
+      return failedPipeline();
   }
   step("pipeline");
   if (!o.graph.empty())

@@ -12,6 +12,8 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -343,6 +345,24 @@ absl::StatusOr<MilFunction> Lowering::lower(func::FuncOp func) {
       continue;
     }
 
+    if (auto update = dyn_cast<CoremlUpdateStateOp>(op)) {
+      // coremltools' serialization: write_state(input, data), then
+      // read_state(input) where the written value is used.
+      MilOperation w;
+      w.type = "write_state";
+      w.name = unique(result + "_write_state");
+      w.inputs = {{"data", {nameFor(update.getValue())}}, {"input", {nameFor(update.getState())}}};
+      fn.operations.push_back(std::move(w));
+      if (!op->use_empty()) {
+        MilOperation r;
+        r.type = "read_state";
+        r.name = result;
+        r.inputs = {{"input", {nameFor(update.getState())}}};
+        r.outputs.push_back({result, milType(update.getType())});
+        fn.operations.push_back(std::move(r));
+      }
+      continue;
+    }
     MilOperation m;
     StringRef mnemonic = op->getName().stripDialect();
     m.type = mnemonic.str();
@@ -435,6 +455,31 @@ absl::StatusOr<MilProgram> anec::exporter::lowerToMilProgram(ModuleOp module, Ta
                                                              MilBlobWriter &blob) {
   MilProgram program;
   program.os = os;
+  // What is written must be a program of the target's opset: the module is
+  // verified against it (the contracts of dialects/Mil/MilContracts.cpp).
+  {
+    MLIRContext *ctx = module.getContext();
+    Attribute previous = module->getAttr(kOpsetAttrName);
+    module->setAttr(kOpsetAttrName, StringAttr::get(ctx, textOpset(os)));
+    std::string messages;
+    LogicalResult verified = success();
+    {
+      ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &d) {
+        std::string loc;
+        llvm::raw_string_ostream(loc) << d.getLocation();
+        absl::StrAppend(&messages, messages.empty() ? "" : "; ", loc, ": ", d.str());
+        return success();
+      });
+      verified = verify(module);
+    }
+    if (previous)
+      module->setAttr(kOpsetAttrName, previous);
+    else
+      module->removeAttr(kOpsetAttrName);
+    if (failed(verified))
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the program is not valid in the ", textOpset(os), " opset: ", messages));
+  }
   Lowering lowering(os, blob);
   for (auto fn : module.getOps<func::FuncOp>()) {
     if (fn.isExternal())
@@ -449,6 +494,10 @@ absl::StatusOr<MilProgram> anec::exporter::lowerToMilProgram(ModuleOp module, Ta
                                        f.status().message()));
     program.functions.push_back(std::move(*f));
   }
+  // Core ML calls a program's only function `main` (coremltools refuses
+  // any other name for it).
+  if (program.functions.size() == 1)
+    program.functions.front().name = "main";
   if (program.functions.empty())
     return absl::InvalidArgumentError("the module has no function to write");
   return program;

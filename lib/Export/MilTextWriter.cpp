@@ -95,7 +95,9 @@ public:
     out += absl::StrCat("    func ", fn.name, "<", fn.opset, ">(", signature, ") {\n");
     for (const MilOperation &op : fn.operations) {
       std::string lhs;
-      if (op.outputs.size() == 1) {
+      if (op.outputs.empty()) {
+        // An op with no result (write_state) is a statement of its own.
+      } else if (op.outputs.size() == 1) {
         lhs = type(op.outputs[0].second) + " " + op.outputs[0].first;
       } else {
         lhs = "(";
@@ -130,7 +132,8 @@ public:
         for (auto &[k, v] : literals)
           bracket += (bracket.empty() ? "" : ", ") + k + " = " + v;
       }
-      out += absl::StrCat("        ", lhs, " = ", op.type, "(", args, ")[", bracket, "];\n");
+      out += absl::StrCat("        ", lhs, lhs.empty() ? "" : " = ", op.type, "(", args, ")[",
+                          bracket, "];\n");
     }
     std::string outputs;
     for (const std::string &o : fn.outputs)

@@ -61,6 +61,15 @@ void setValueType(const MilType &t, mil::ValueType &out) {
     tensor->add_dimensions()->mutable_constant()->set_size((uint64_t)d);
 }
 
+/// The width of a sub-byte dtype (int4, uint1..uint6), or 0.
+int subByteBits(const std::string &d) {
+  if (d == "int4" || d == "uint4")
+    return 4;
+  if (d.size() == 5 && d.compare(0, 4, "uint") == 0 && d[4] >= '1' && d[4] <= '6')
+    return d[4] - '0';
+  return 0;
+}
+
 void setValue(const MilValue &v, mil::Value &out) {
   setValueType(v.type, *out.mutable_type());
   if (v.kind == MilValue::Blob) {
@@ -89,10 +98,28 @@ void setValue(const MilValue &v, mil::Value &out) {
     }
     break;
   case MilValue::Ints:
+    // coremltools writes int8, uint8, uint32 and the sub-byte dtypes as raw
+    // bytes (types.IMMEDIATE_VALUE_TYPES_IN_BYTES), and reads them only so.
     if (d == "int8" || d == "uint8") {
       std::string bytes;
       for (int64_t x : v.ints)
         bytes.push_back((char)(uint8_t)x);
+      tensor->mutable_bytes()->set_values(bytes);
+    } else if (d == "uint32") {
+      std::string bytes;
+      for (int64_t x : v.ints) {
+        uint32_t u = (uint32_t)x;
+        for (int k = 0; k < 4; ++k)
+          bytes.push_back((char)(uint8_t)(u >> (8 * k)));
+      }
+      tensor->mutable_bytes()->set_values(bytes);
+    } else if (int nbits = subByteBits(d)) {
+      // Packed from the least significant bit up.
+      std::string bytes((v.ints.size() * nbits + 7) / 8, '\0');
+      for (size_t i = 0; i < v.ints.size(); ++i)
+        for (int k = 0; k < nbits; ++k)
+          if (((uint64_t)v.ints[i] >> k) & 1)
+            bytes[(i * nbits + k) / 8] |= (char)(1u << ((i * nbits + k) % 8));
       tensor->mutable_bytes()->set_values(bytes);
     } else if (d == "int64" || d == "uint64") {
       for (int64_t x : v.ints)

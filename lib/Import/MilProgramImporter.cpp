@@ -231,7 +231,8 @@ absl::Status Raiser::function(const MilFunction &fn, ModuleOp module) {
     func.setResultAttr(k, "mil.name", b.getStringAttr(o));
   b.setInsertionPointToStart(entry);
 
-  for (const MilOperation &op : fn.operations) {
+  for (size_t k = 0; k < fn.operations.size(); ++k) {
+    const MilOperation &op = fn.operations[k];
     std::string opWhere = absl::StrCat(where, ", op '", op.name, "' (", op.type, ")");
     Location loc = NameLoc::get(b.getStringAttr(op.name));
     if (op.hasVal) {
@@ -250,6 +251,47 @@ absl::Status Raiser::function(const MilFunction &fn, ModuleOp module) {
       if (!attr.ok())
         return attr.status();
       values[name] = b.create<ConstOp>(NameLoc::get(b.getStringAttr(name)), *attr);
+      continue;
+    }
+    if (op.type == "write_state") {
+      // Core ML's state write: mil.coreml_update_state, whose result is what
+      // a read_state of the same state right after it reads (coremltools
+      // reads the pair back the same way).
+      const std::vector<std::string> *input = nullptr, *data = nullptr;
+      for (auto &[param, names] : op.inputs) {
+        if (param == "input")
+          input = &names;
+        else if (param == "data")
+          data = &names;
+        else
+          return error(opWhere, absl::StrCat("unknown parameter '", param, "'"));
+      }
+      if (!input || !data || input->size() != 1 || data->size() != 1 || !op.outputs.empty())
+        return error(opWhere, "write_state takes one state `input` and one `data`, and has no "
+                              "result");
+      auto state = values.find((*input)[0]), value = values.find((*data)[0]);
+      if (state == values.end() || value == values.end())
+        return error(opWhere, "refers to a value not defined before it");
+      if (!isa<StateType>(state->second.getType()) ||
+          !isa<RankedTensorType>(value->second.getType()))
+        return error(opWhere, "`input` must be a state and `data` a tensor");
+      // Named as the read_state that gives its value (the writer names the
+      // write after it, with a `_write_state` suffix).
+      const MilOperation *read = nullptr;
+      if (k + 1 < fn.operations.size()) {
+        const MilOperation &next = fn.operations[k + 1];
+        if (next.type == "read_state" && next.outputs.size() == 1 && next.inputs.size() == 1 &&
+            next.inputs[0].first == "input" && next.inputs[0].second == *input)
+          read = &next;
+      }
+      llvm::StringRef name(op.name);
+      name.consume_back("_write_state");
+      Location updateLoc = NameLoc::get(b.getStringAttr(read ? read->name : name.str()));
+      Value updated = b.create<CoremlUpdateStateOp>(updateLoc, state->second, value->second);
+      if (read) {
+        values[read->outputs[0].first] = updated;
+        ++k;
+      }
       continue;
     }
     auto info = RegisteredOperationName::lookup("mil." + op.type, ctx);
@@ -347,6 +389,9 @@ anec::import::importMilProgram(MLIRContext *ctx, const MilProgram &program,
                                const MilBlobReader *weights, const std::string &source) {
   ctx->loadDialect<MilDialect, func::FuncDialect>();
   OwningOpRef<ModuleOp> module = ModuleOp::create(UnknownLoc::get(ctx));
+  // The program is verified against the opset it was written for.
+  (*module)->setAttr(kOpsetAttrName,
+                     StringAttr::get(ctx, exporter::textOpset(program.os)));
   Raiser raiser(ctx, weights, source);
   for (const MilFunction &fn : program.functions)
     if (absl::Status s = raiser.function(fn, *module); !s.ok())

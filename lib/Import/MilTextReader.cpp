@@ -386,19 +386,25 @@ absl::StatusOr<MilFunction> Parser::function(TargetOS os) {
     MilOperation op;
     // Results: `type name` or `(type a, type b)`.
     auto result = [&] { return typedName(op.outputs); };
-    if (is("(")) {
+    if (is("write_state")) {
+      // The one op without a result: `write_state(data = d, input = s)[...]`.
+      op.type = tok.text;
       tok = lexer.next();
-      if (absl::Status s = list(")", result); !s.ok())
+    } else {
+      if (is("(")) {
+        tok = lexer.next();
+        if (absl::Status s = list(")", result); !s.ok())
+          return s;
+      } else if (absl::Status s = result(); !s.ok()) {
         return s;
-    } else if (absl::Status s = result(); !s.ok()) {
-      return s;
+      }
+      if (absl::Status s = expect("="); !s.ok())
+        return s;
+      auto opType = ident();
+      if (!opType.ok())
+        return opType.status();
+      op.type = *opType;
     }
-    if (absl::Status s = expect("="); !s.ok())
-      return s;
-    auto opType = ident();
-    if (!opType.ok())
-      return opType.status();
-    op.type = *opType;
     if (absl::Status s = expect("("); !s.ok())
       return s;
     while (!is(")")) {

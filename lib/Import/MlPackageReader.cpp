@@ -138,6 +138,34 @@ absl::StatusOr<MilValue> readValue(const milspec::Value &v, const std::string &w
       m.kind = MilValue::Ints;
       for (char c : bytes)
         m.ints.push_back(d == "int8" ? (int64_t)(int8_t)c : (int64_t)(uint8_t)c);
+    } else if (d == "uint32") {
+      m.kind = MilValue::Ints;
+      for (size_t i = 0; i + 3 < bytes.size(); i += 4) {
+        uint32_t u = 0;
+        for (int k = 0; k < 4; ++k)
+          u |= (uint32_t)(uint8_t)bytes[i + k] << (8 * k);
+        m.ints.push_back(u);
+      }
+    } else if (int nbits = d == "int4" || d == "uint4" ? 4
+                           : d.size() == 5 && d.compare(0, 4, "uint") == 0 && d[4] >= '1' &&
+                                   d[4] <= '6'
+                               ? d[4] - '0'
+                               : 0) {
+      // Packed from the least significant bit up; as many as the type holds.
+      m.kind = MilValue::Ints;
+      uint64_t count = 1;
+      for (int64_t dim : m.type.shape)
+        count *= (uint64_t)dim;
+      if (count * nbits > bytes.size() * 8)
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": ", bytes.size(), " bytes hold fewer than ", count, " ", d,
+                         " values"));
+      for (uint64_t i = 0; i < count; ++i) {
+        uint64_t u = 0;
+        for (int k = 0; k < nbits; ++k)
+          u |= (uint64_t)(((uint8_t)bytes[(i * nbits + k) / 8] >> ((i * nbits + k) % 8)) & 1) << k;
+        m.ints.push_back(d == "int4" && (u & 8) ? (int64_t)u - 16 : (int64_t)u);
+      }
     } else {
       return absl::InvalidArgumentError(
           absl::StrCat(where, ": raw bytes for dtype ", d, " are not supported"));
@@ -239,10 +267,26 @@ absl::StatusOr<MilProgram> readProgram(const spec::Model &model, const std::stri
       for (auto &[param, arg] : o.inputs()) {
         std::vector<std::string> names;
         for (const auto &binding : arg.arguments()) {
-          if (!binding.has_name())
-            return bad(opWhere, absl::StrCat("parameter '", param,
-                                             "' has an inline value (not supported)"));
-          names.push_back(binding.name());
+          if (binding.has_name()) {
+            names.push_back(binding.name());
+            continue;
+          }
+          if (!binding.has_value())
+            return bad(opWhere, absl::StrCat("parameter '", param, "' is bound to nothing"));
+          // An inline value (coremltools' iOS18 constexpr inputs): a const
+          // of its own, as an iOS16 attribute is.
+          auto v = readValue(binding.value(), absl::StrCat(opWhere, ", parameter '", param, "'"));
+          if (!v.ok())
+            return v.status();
+          MilOperation c;
+          c.type = "const";
+          c.hasVal = true;
+          c.name = absl::StrCat(op.outputs.empty() ? op.name : op.outputs[0].first, "_", param,
+                                arg.arguments_size() > 1 ? absl::StrCat("_", names.size()) : "");
+          c.val = std::move(*v);
+          c.outputs.push_back({c.name, c.val.type});
+          names.push_back(c.name);
+          fn.operations.push_back(std::move(c));
         }
         op.inputs.push_back({param, names});
       }

@@ -1266,9 +1266,25 @@ absl::StatusOr<std::vector<Tensor>> callFunction(Interpreter &interp,
 }
 } // namespace
 
+/// The function `name` of `module`; in a module of one function, that one
+/// (a written program calls its lone function `main`, as Core ML does).
+func::FuncOp lookupFunction(ModuleOp module, StringRef name) {
+  if (auto fn = module.lookupSymbol<func::FuncOp>(name))
+    return fn;
+  func::FuncOp only;
+  for (auto fn : module.getOps<func::FuncOp>()) {
+    if (fn.isExternal())
+      continue;
+    if (only)
+      return nullptr;
+    only = fn;
+  }
+  return only;
+}
+
 absl::StatusOr<std::vector<Tensor>>
 Interpreter::run(StringRef function, const std::vector<Tensor> &inputs) {
-  auto fn = module.lookupSymbol<func::FuncOp>(function);
+  auto fn = lookupFunction(module, function);
   if (!fn)
     return absl::NotFoundError(
         absl::StrCat("no function '", function.str(), "' in the module"));
@@ -1278,7 +1294,7 @@ Interpreter::run(StringRef function, const std::vector<Tensor> &inputs) {
 
 absl::StatusOr<std::vector<RankedTensorType>>
 Interpreter::inputTypes(StringRef function) const {
-  auto fn = module.lookupSymbol<func::FuncOp>(function);
+  auto fn = lookupFunction(module, function);
   if (!fn)
     return absl::NotFoundError(
         absl::StrCat("no function '", function.str(), "' in the module"));

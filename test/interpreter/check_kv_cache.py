@@ -11,12 +11,15 @@ anec_run, module, work = sys.argv[1:4]
 os.makedirs(work, exist_ok=True)
 rng = np.random.default_rng(3)
 D, CTX, P, N = 8, 8, 4, 6
-wq, wk, wv = (rng.standard_normal((D, D)).astype(np.float32) / np.sqrt(D) for _ in range(3))
-x = rng.standard_normal((1, N, D)).astype(np.float32)
+# Core ML states hold fp16, so the program is fp16 throughout: weights and
+# inputs are fp16 values (numpy computes on the same values in fp32).
+wq, wk, wv = ((rng.standard_normal((D, D)) / np.sqrt(D)).astype(np.float16).astype(np.float32)
+              for _ in range(3))
+x = rng.standard_normal((1, N, D)).astype(np.float16).astype(np.float32)
 
 
 def blob(a):
-    return '"0x' + (np.uint32(4).tobytes() + a.tobytes()).hex().upper() + '"'
+    return '"0x' + (np.uint32(2).tobytes() + a.astype(np.float16).tobytes()).hex().upper() + '"'
 
 
 text = open(module).read() + "\n{-#\n  dialect_resources: {\n    builtin: {\n" + \
@@ -30,7 +33,7 @@ NEG = -1e4
 
 def save(name, a):
     p = os.path.join(work, name + ".npy")
-    np.save(p, a)
+    np.save(p, a.astype(np.float16) if a.dtype == np.float32 else a)
     return p
 
 

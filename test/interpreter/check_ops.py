@@ -192,32 +192,60 @@ h = x.astype(np.float16).astype(np.float32)
 case("constexpr_cast", [h], "mil.constexpr_cast(source_val = %a0) {output_dtype = \"fp32\"}", h,
      types=["f16"])
 
+# Parameters MIL requires to be const at compile time (weights, scales,
+# LUTs): written as mil.const in the function, not passed as inputs.
+CONSTS = {"linear": [1, 2], "layer_norm": [1, 2], "lut_to_dense_ios16": [0, 1],
+          "quantize": [1], "affine_dequantize_per_channel": [0, 1, 2],
+          "lut_to_dense_ios18_grouped": [0, 1], "lut_to_dense_ios18_vector": [0, 1],
+          "blockwise_shift_scale": [0, 1, 2], "dequantize": [1], "constexpr_cast": [0]}
+
+
+def literal(a):
+    """An MLIR dense literal of a numpy array."""
+    def fmt(v):
+        if isinstance(v, list):
+            return "[" + ", ".join(fmt(e) for e in v) + "]"
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        return repr(float(v)) if isinstance(v, float) else str(int(v))
+    return f"dense<{fmt(a.tolist())}>"
+
+
 failed = 0
 for name, ins, body, expected, tol, types, rtype in cases:
     d = os.path.join(work, name)
     os.makedirs(d, exist_ok=True)
     types = types or [None] * len(ins)
-    in_types = [T(a, t) for a, t in zip(ins, types)]
-    args = ", ".join(f"%a{i}: {t}" for i, t in enumerate(in_types))
+    consts = CONSTS.get(name, [])
+    all_types = [T(a, t) for a, t in zip(ins, types)]
+    in_types = [t for i, t in enumerate(all_types) if i not in consts]
+    args = ", ".join(f"%a{i}: {t}" for i, t in enumerate(all_types) if i not in consts)
+    const_lines = "".join(f"  %a{i} = mil.const {literal(ins[i])} : {all_types[i]}\n"
+                          for i in consts)
     files = []
     for i, a in enumerate(ins):
+        if i in consts:
+            continue
         files.append(os.path.join(d, f"in{i}.npy"))
         np.save(files[-1], a)
     element = {None: None, "unary": None}.get(rtype, rtype)
     if expected.dtype == np.int8 and element is None:
         element = "i8"
     etype = T(expected.astype(np.float32), element)
-    sig = f"{etype}" if rtype == "unary" else f"({', '.join(in_types)}) -> {etype}"
+    sig = f"{etype}" if rtype == "unary" else f"({', '.join(all_types)}) -> {etype}"
     if body.startswith("mil.split"):
         # Only the second part is returned.
         first = T(x[:, :, :3])
         text = (f"func.func @main({args}) -> {etype} {{\n"
-                f"  %0:2 = {body} : ({', '.join(in_types)}) -> ({first}, {etype})\n"
+                f"  %0:2 = {body} : ({', '.join(all_types)}) -> ({first}, {etype})\n"
                 f"  return %0#1 : {etype}\n}}\n")
     else:
-        text = (f"func.func @main({args}) -> {etype} {{\n"
+        text = (f"func.func @main({args}) -> {etype} {{\n" + const_lines +
                 f"  %0 = {body} : {sig}\n"
                 f"  return %0 : {etype}\n}}\n")
+    if "ios16" in name:
+        # The iOS16 form of an op is valid in an iOS16 program only.
+        text = f"module attributes {{mil.opset = \"ios16\"}} {{\n{text}}}\n"
     path = os.path.join(d, "op.mlir")
     open(path, "w").write(text)
     p = subprocess.run([anec_run, path] + [f"--input={f}" for f in files]

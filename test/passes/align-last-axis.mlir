@@ -186,7 +186,9 @@ func.func @cache_column(%x: tensor<1x1x1x64xf16>, %cache: tensor<1x2x16x64xf16>,
 // a zero-padded head is zero on the padding again.
 // REPORT: remark: last-axis alignment: 6 unaligned activations before, 1 after
 // CHECK-LABEL: func.func @column_lookup
-// CHECK: %[[IDS:.*]] = mil.pad(x = %arg1) {{.*}}0, 31{{.*}} : (tensor<1xi32>) -> tensor<32xi32>
+// MIL's pad takes floats only: the int32 ids are concatenated with zeros.
+// CHECK: %[[ZEROS:.*]] = mil.const dense<0> : tensor<31xi32>
+// CHECK: %[[IDS:.*]] = mil.concat(values = (%arg1, %[[ZEROS]])) {axis = 0 : i64} : (tensor<1xi32>, tensor<31xi32>) -> tensor<32xi32>
 // CHECK: mil.gather(x = %{{.*}}, indices = %[[IDS]]) {{.*}}axis = 1{{.*}} : (tensor<16x8xf16>, tensor<32xi32>) -> tensor<16x32xf16>
 func.func @column_lookup(%x: tensor<1x1x1x64xf16>, %i: tensor<1xi32>) -> tensor<1x2x16x1xf16> {
   %w = mil.const dense_resource<w> : tensor<32x64x1x1xf16>

@@ -27,7 +27,7 @@
 // UNIQUE-REMARK: remark: not palettized: {{[0-9]+}} distinct values, more than 8 bits hold
 // RUN: %FileCheck %s --input-file=%tu.mlir --check-prefix=UNIQUE
 // UNIQUE-LABEL: func.func @four
-// UNIQUE: mil.constexpr_lut_to_dense({{.*}}) {{.*}} : (tensor<128xui8>, tensor<4xf16>) -> tensor<32x16xf16>
+// UNIQUE: mil.constexpr_lut_to_dense({{.*}}) : (tensor<32x16xui2>, tensor<1x1x4x1xf16>) -> tensor<32x16xf16>
 // UNIQUE-LABEL: func.func @many
 // UNIQUE-NOT: constexpr_lut_to_dense
 // RUN: anec-run %s --function=four --compare=%tu.mlir --mode=fp16 --max-rel=0 | %FileCheck %s --check-prefix=EXACT

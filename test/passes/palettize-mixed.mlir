@@ -8,8 +8,8 @@
 // REPORT-DAG: remark: {{.*}}'w': 6 bits, 1 LUT of 64 entries, 1024 -> 512 bytes, SNR {{[3-9][0-9]}}.{{[0-9]}} dB
 // REPORT-DAG: remark: mixed palettization: 5.06 bits per weight on average (indices and LUTs) over 1024 weights
 // RUN: %FileCheck %s --input-file=%t.mlir
-// CHECK-DAG: mil.constexpr_lut_to_dense({{.*}}) {{.*}} : (tensor<128xui8>, tensor<4xf16>) -> tensor<16x32xf16>
-// CHECK-DAG: mil.constexpr_lut_to_dense({{.*}}) {{.*}} : (tensor<384xui8>, tensor<64xf16>) -> tensor<32x16xf16>
+// CHECK-DAG: mil.constexpr_lut_to_dense({{.*}}) : (tensor<16x32xui2>, tensor<1x1x4x1xf16>) -> tensor<16x32xf16>
+// CHECK-DAG: mil.constexpr_lut_to_dense({{.*}}) : (tensor<32x16xui6>, tensor<1x1x64x1xf16>) -> tensor<32x16xf16>
 // The 2-bit weight is exact and the other has 6 bits (35.7 dB alone).
 // RUN: anec-run %s --compare=%t.mlir --mode=fp16 --min-snr=28 | %FileCheck %s --check-prefix=OK
 // OK: main compare 0: {{.*}} ok

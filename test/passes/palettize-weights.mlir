@@ -19,20 +19,21 @@
 // RUN: anec-translate --mil-to-mlpackage %t/g.mlir -o %t/g.mlpackage
 // RUN: anec-run %t/g.mlir --compare=%t/g.mlpackage --mode=fp16 --max-rel=0 | %FileCheck %s --check-prefix=SAME
 // RUN: anec-opt %s --anec-palettize-weights="nbits=2 weight-threshold=16" --mlir-print-debuginfo -o %t/t.mlir
-// RUN: anec-translate --mil-to-mil-text %t/t.mlir --os=ios16 -o %t/t.mil
+// RUN: anec-translate --mil-to-mil-text %t/t.mlir -o %t/t.mil
 // RUN: anec-run %t/t.mlir --compare=%t/t.mil --mode=fp16 --max-rel=0 | %FileCheck %s --check-prefix=SAME
 // SAME: main compare 0: max_abs 0 max_rel 0 snr inf dB cosine 1.000000 ok
+// (The iOS16 form, in an ios16 program: palettize-ios16.mlir.)
 
-// Per tensor, 2 bits: packed uint8 indices (32x16 x 2 bits = 128 bytes) and
-// a 4-entry LUT, the iOS16 form.
+// Per tensor, 2 bits, in an iOS18 program (the default opset): uint2
+// indices shaped as the weight and one 4-entry LUT.
 // CHECK-LABEL: func.func @main
-// CHECK: %[[I:.*]] = mil.const dense_resource<w.indices> : tensor<128xui8>
-// CHECK: %[[L:.*]] = mil.const dense_resource<w.lut> : tensor<4xf16>
-// CHECK: %[[W:.*]] = mil.constexpr_lut_to_dense(indices = %[[I]], lut = %[[L]]) {shape = array<i64: 32, 16>} : (tensor<128xui8>, tensor<4xf16>) -> tensor<32x16xf16>
+// CHECK: %[[I:.*]] = mil.const dense_resource<w.indices> : tensor<32x16xui2>
+// CHECK: %[[L:.*]] = mil.const dense_resource<w.lut> : tensor<1x1x4x1xf16>
+// CHECK: %[[W:.*]] = mil.constexpr_lut_to_dense(indices = %[[I]], lut = %[[L]]) : (tensor<32x16xui2>, tensor<1x1x4x1xf16>) -> tensor<32x16xf16>
 // CHECK: mil.linear(x = %{{.*}}, weight = %[[W]])
 // Per 8-channel group, 4 bits: uint4 indices shaped as the weight, 4 LUTs.
 // GROUPED: mil.constexpr_lut_to_dense({{.*}}) : (tensor<32x16xui4>, tensor<4x1x16x1xf16>) -> tensor<32x16xf16>
-// 3-bit LUTs exist only in the iOS18 form.
+// 3-bit LUTs (iOS18 only).
 // THREE: mil.constexpr_lut_to_dense({{.*}}) : (tensor<32x16xui3>, tensor<1x1x8x1xf16>) -> tensor<32x16xf16>
 func.func @main(%x: tensor<4x16xf16>) -> tensor<4x32xf16> {
   %w = mil.const dense_resource<w> : tensor<32x16xf16> loc("w")

@@ -75,9 +75,12 @@ func.func @reductions(%x: tensor<2x3x4xf32>) -> (tensor<2x1x4xf32>, tensor<2x4xf
 }
 
 // CHECK-LABEL: func.func @linear_algebra
-func.func @linear_algebra(%x: tensor<1x5x8xf16>, %w: tensor<16x8xf16>, %b: tensor<16xf16>,
-                          %cx: tensor<1x8x1x5xf16>, %cw: tensor<16x8x1x1xf16>,
+func.func @linear_algebra(%x: tensor<1x5x8xf16>, %cx: tensor<1x8x1x5xf16>,
                           %a: tensor<2x4x5xf16>, %m: tensor<4x6xf16>) -> (tensor<1x5x16xf16>, tensor<1x16x1x5xf16>, tensor<2x5x6xf16>, tensor<1x8x1x3xf16>) {
+  // MIL takes weights and biases as constants.
+  %w = mil.const dense<0.5> : tensor<16x8xf16>
+  %b = mil.const dense<0.25> : tensor<16xf16>
+  %cw = mil.const dense<0.125> : tensor<16x8x1x1xf16>
   // CHECK: mil.linear(x = %{{.*}}, weight = %{{.*}}, bias = %{{.*}}) : (tensor<1x5x8xf16>, tensor<16x8xf16>, tensor<16xf16>) -> tensor<1x5x16xf16>
   %0 = mil.linear(x = %x, weight = %w, bias = %b) : (tensor<1x5x8xf16>, tensor<16x8xf16>, tensor<16xf16>) -> tensor<1x5x16xf16>
   // CHECK: mil.conv(x = %{{.*}}, weight = %{{.*}}, bias = %{{.*}}) {strides = array<i64: 1, 1>}
@@ -92,7 +95,8 @@ func.func @linear_algebra(%x: tensor<1x5x8xf16>, %w: tensor<16x8xf16>, %b: tenso
 }
 
 // CHECK-LABEL: func.func @normalization
-func.func @normalization(%x: tensor<1x4x8xf16>, %g: tensor<8xf16>, %q: tensor<1x2x4x8xf16>, %k: tensor<1x2x6x8xf16>, %v: tensor<1x2x6x3xf16>, %mask: tensor<4x6xf16>) -> (tensor<1x4x8xf16>, tensor<1x4x8xf16>, tensor<1x4x8xf16>, tensor<1x4x8xf16>, tensor<1x2x4x3xf16>) {
+func.func @normalization(%x: tensor<1x4x8xf16>, %q: tensor<1x2x4x8xf16>, %k: tensor<1x2x6x8xf16>, %v: tensor<1x2x6x3xf16>, %mask: tensor<4x6xf16>) -> (tensor<1x4x8xf16>, tensor<1x4x8xf16>, tensor<1x4x8xf16>, tensor<1x4x8xf16>, tensor<1x2x4x3xf16>) {
+  %g = mil.const dense<1.0> : tensor<8xf16>
   // CHECK: mil.layer_norm(x = %{{.*}}, gamma = %{{.*}}, beta = %{{.*}}) {axes = array<i64: -1>}
   %0 = mil.layer_norm(x = %x, gamma = %g, beta = %g) {axes = array<i64: -1>} : (tensor<1x4x8xf16>, tensor<8xf16>, tensor<8xf16>) -> tensor<1x4x8xf16>
   // CHECK: mil.layer_norm(x = %{{.*}}) {axes = array<i64: 2>, epsilon = 9.99999997E-7 : f32} : (tensor<1x4x8xf16>) -> tensor<1x4x8xf16>
@@ -150,17 +154,14 @@ func.func @data_movement(%table: tensor<100x8xf16>, %ids: tensor<1x5xi32>, %x: t
 }
 
 // CHECK-LABEL: func.func @compression
-func.func @compression() -> (tensor<4x2xf16>, tensor<2x3xf16>, tensor<4x2xf16>, tensor<4x4xf32>, tensor<4x2xf16>, tensor<4x2xf16>) {
+func.func @compression() -> (tensor<4x2xf16>, tensor<2x3xf16>, tensor<4x2xf16>, tensor<4x4xf32>, tensor<4x2xf16>, tensor<4x2xf32>) {
   %q = mil.const dense<[[1, -2], [3, 4], [5, 6], [7, 8]]> : tensor<4x2xi8>
   %zp = mil.const dense<0> : tensor<i8>
   %s = mil.const dense<0.5> : tensor<f16>
   // CHECK: mil.constexpr_affine_dequantize(quantized_data = %{{.*}}, zero_point = %{{.*}}, scale = %{{.*}}) {axis = 0 : i64} : (tensor<4x2xi8>, tensor<i8>, tensor<f16>) -> tensor<4x2xf16>
   %0 = mil.constexpr_affine_dequantize(quantized_data = %q, zero_point = %zp, scale = %s) {axis = 0} : (tensor<4x2xi8>, tensor<i8>, tensor<f16>) -> tensor<4x2xf16>
-  // iOS16 form: six 2-bit indices in two bytes.
-  %idx = mil.const dense<[27, 6]> : tensor<2xui8>
-  %lut = mil.const dense<[0.0, 1.0, 2.0, 3.0]> : tensor<4xf16>
-  // CHECK: mil.constexpr_lut_to_dense(indices = %{{.*}}, lut = %{{.*}}) {shape = array<i64: 2, 3>} : (tensor<2xui8>, tensor<4xf16>) -> tensor<2x3xf16>
-  %1 = mil.constexpr_lut_to_dense(indices = %idx, lut = %lut) {shape = array<i64: 2, 3>} : (tensor<2xui8>, tensor<4xf16>) -> tensor<2x3xf16>
+  // The iOS16 LUT form is in @compression_ios16 below.
+  %1 = mil.const dense<1.0> : tensor<2x3xf16>
   // iOS18 form: 4-bit indices, one LUT per group of two output channels.
   %idx4 = mil.const dense<[[0, 1], [2, 3], [4, 5], [15, 0]]> : tensor<4x2xui4>
   %luts = mil.const dense<1.0> : tensor<2x1x16x1xf16>
@@ -177,9 +178,23 @@ func.func @compression() -> (tensor<4x2xf16>, tensor<2x3xf16>, tensor<4x2xf16>, 
   // CHECK: mil.constexpr_blockwise_shift_scale(data = %{{.*}}, scale = %{{.*}}, offset = %{{.*}}) : (tensor<4x2xi4>, tensor<2x1xf16>, tensor<2x1xi4>) -> tensor<4x2xf16>
   %4 = mil.constexpr_blockwise_shift_scale(data = %d4, scale = %bs, offset = %bo) : (tensor<4x2xi4>, tensor<2x1xf16>, tensor<2x1xi4>) -> tensor<4x2xf16>
   %h = mil.const dense<1.5> : tensor<4x2xf16>
-  // CHECK: mil.constexpr_cast(source_val = %{{.*}}) {output_dtype = "fp16"} : (tensor<4x2xf16>) -> tensor<4x2xf16>
-  %5 = mil.constexpr_cast(source_val = %h) {output_dtype = "fp16"} : (tensor<4x2xf16>) -> tensor<4x2xf16>
-  return %0, %1, %2, %3, %4, %5 : tensor<4x2xf16>, tensor<2x3xf16>, tensor<4x2xf16>, tensor<4x4xf32>, tensor<4x2xf16>, tensor<4x2xf16>
+  // CHECK: mil.constexpr_cast(source_val = %{{.*}}) {output_dtype = "fp32"} : (tensor<4x2xf16>) -> tensor<4x2xf32>
+  %5 = mil.constexpr_cast(source_val = %h) {output_dtype = "fp32"} : (tensor<4x2xf16>) -> tensor<4x2xf32>
+  return %0, %1, %2, %3, %4, %5 : tensor<4x2xf16>, tensor<2x3xf16>, tensor<4x2xf16>, tensor<4x4xf32>, tensor<4x2xf16>, tensor<4x2xf32>
+}
+
+// An iOS16 program (mil.opset on the enclosing module): the iOS16 LUT form.
+// CHECK-LABEL: module attributes {mil.opset = "ios16"}
+module attributes {mil.opset = "ios16"} {
+  // CHECK-LABEL: func.func @compression_ios16
+  func.func @compression_ios16() -> tensor<2x3xf16> {
+    // Six 2-bit indices in two bytes.
+    %idx = mil.const dense<[27, 6]> : tensor<2xui8>
+    %lut = mil.const dense<[0.0, 1.0, 2.0, 3.0]> : tensor<4xf16>
+    // CHECK: mil.constexpr_lut_to_dense(indices = %{{.*}}, lut = %{{.*}}) {shape = array<i64: 2, 3>} : (tensor<2xui8>, tensor<4xf16>) -> tensor<2x3xf16>
+    %1 = mil.constexpr_lut_to_dense(indices = %idx, lut = %lut) {shape = array<i64: 2, 3>} : (tensor<2xui8>, tensor<4xf16>) -> tensor<2x3xf16>
+    return %1 : tensor<2x3xf16>
+  }
 }
 
 // CHECK-LABEL: func.func @activation_quantization
