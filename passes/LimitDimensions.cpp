@@ -28,63 +28,166 @@ using namespace anec::mil;
 
 namespace {
 
-/// Rows [begin, begin + count) of a constant weight [rows, ...], followed by
-/// zero rows up to `padded` rows, as a constant of shape [padded, ...];
-/// null when the weight is not a plain constant. Without padding the slice is
-/// a view of the parent weight's data, not a copy.
-Value sliceRows(OpBuilder &b, Value weight, int64_t begin, int64_t count, int64_t padded,
-                int index) {
-  Operation *def = weight.getDefiningOp();
-  CastOp cast;
-  if ((cast = dyn_cast_or_null<CastOp>(def)))
-    def = cast.getX().getDefiningOp();
-  auto c = dyn_cast_or_null<ConstOp>(def);
-  if (!c)
-    return {};
+/// Bits [from, from + n) of `data` (LSB-first, as MIL packs sub-byte
+/// values), then zero bits up to `total`, as bytes.
+std::vector<char> copyBits(ArrayRef<char> data, uint64_t from, uint64_t n, uint64_t total) {
+  std::vector<char> out((total + 7) / 8, 0);
+  if (from % 8 == 0 && n % 8 == 0) {
+    std::copy(data.begin() + from / 8, data.begin() + (from + n) / 8, out.begin());
+    return out;
+  }
+  for (uint64_t i = 0; i < n; ++i)
+    if ((data[(from + i) / 8] >> ((from + i) % 8)) & 1)
+      out[i / 8] |= (char)(1u << (i % 8));
+  return out;
+}
+
+/// Rows [begin, begin + count) of a constant [rows, ...] followed by zero
+/// rows up to `padded`, as an attribute of shape [padded, ...]; null when it
+/// is not a constant. `bitsPerRow` overrides the row size for packed data
+/// (an iOS16 LUT's flat uint8 indices): then the slice is bytes. Without
+/// padding, a byte-aligned slice of a resource is a view of its data.
+ElementsAttr sliceConstantRows(ConstOp c, int64_t begin, int64_t count, int64_t padded,
+                               int index, int64_t bitsPerRow = 0) {
   auto type = c.getType();
-  int64_t cols = type.getNumElements() / type.getDimSize(0);
+  Type element = type.getElementType();
+  unsigned bits = element.getIntOrFloatBitWidth();
   SmallVector<int64_t> shape(type.getShape());
-  shape[0] = padded;
-  auto sliceType = RankedTensorType::get(shape, type.getElementType());
-  ElementsAttr attr;
+  uint64_t rowBits = bitsPerRow;
+  if (!bitsPerRow) {
+    rowBits = (uint64_t)(type.getNumElements() / type.getDimSize(0)) * bits;
+    shape[0] = padded;
+  } else {
+    shape = {(int64_t)((padded * rowBits + 7) / 8)};
+  }
+  auto sliceType = RankedTensorType::get(shape, element);
   if (auto res = dyn_cast<DenseResourceElementsAttr>(c.getVal())) {
     AsmResourceBlob *blob = res.getRawHandle().getBlob();
     if (!blob)
       return {};
-    unsigned bits = type.getElementType().getIntOrFloatBitWidth();
-    if (bits % 8)
-      return {};
     ArrayRef<char> data = blob->getData();
-    size_t rowBytes = cols * bits / 8;
-    ArrayRef<char> rows = data.slice(begin * rowBytes, count * rowBytes);
+    uint64_t from = begin * rowBits, n = count * rowBits;
+    if ((from + n + 7) / 8 > data.size())
+      return {};
+    size_t align = std::max<size_t>(1, bits / 8);
     AsmResourceBlob sliced;
-    if (padded == count) {
+    if (padded == count && from % 8 == 0 && n % 8 == 0) {
       // A view into the parent weight's data, which the context keeps alive.
-      sliced = UnmanagedAsmResourceBlob::allocateWithAlign(rows, bits / 8);
+      sliced = UnmanagedAsmResourceBlob::allocateWithAlign(data.slice(from / 8, n / 8), align);
     } else {
-      sliced = HeapAsmResourceBlob::allocate(padded * rowBytes, bits / 8);
-      MutableArrayRef<char> out = sliced.getMutableData();
-      std::copy(rows.begin(), rows.end(), out.begin());
-      std::fill(out.begin() + rows.size(), out.end(), 0);
+      std::vector<char> bytes = copyBits(data, from, n, padded * rowBits);
+      sliced = HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, align);
     }
-    attr = DenseResourceElementsAttr::get(
+    return DenseResourceElementsAttr::get(
         sliceType, absl::StrCat(res.getRawHandle().getKey().str(), ".slice", index),
         std::move(sliced));
-  } else if (auto dense = dyn_cast<DenseElementsAttr>(c.getVal())) {
-    if (dense.isSplat() && padded == count) {
-      attr = dense.resizeSplat(sliceType);
+  }
+  auto dense = dyn_cast<DenseElementsAttr>(c.getVal());
+  if (!dense || bitsPerRow)
+    return {};
+  if (dense.isSplat() && padded == count)
+    return dense.resizeSplat(sliceType);
+  int64_t cols = type.getNumElements() / type.getDimSize(0);
+  SmallVector<Attribute> values(dense.getValues<Attribute>());
+  SmallVector<Attribute> kept(ArrayRef<Attribute>(values).slice(begin * cols, count * cols));
+  kept.append((padded - count) * cols, Builder(c.getContext()).getZeroAttr(element));
+  return DenseElementsAttr::get(sliceType, kept);
+}
+
+/// Rows [begin, begin + count) of a constant weight [rows, ...], followed by
+/// rows up to `padded` rows (zeros, or for a compressed weight whatever its
+/// zero codes decode to: the callers never read padding rows), as a value
+/// of shape [padded, ...]; null when the weight is not made of constants.
+/// A compressed weight (constexpr_blockwise_shift_scale,
+/// constexpr_affine_dequantize, constexpr_lut_to_dense) stays compressed:
+/// its data, and its scales or LUTs where they vary along the rows, are
+/// sliced, and the same constexpr op decodes the slice.
+Value sliceRows(OpBuilder &b, Value weight, int64_t begin, int64_t count, int64_t padded,
+                int index) {
+  Operation *def = weight.getDefiningOp();
+  CastOp widen;
+  if ((widen = dyn_cast_or_null<CastOp>(def)))
+    def = widen.getX().getDefiningOp();
+  if (!def)
+    return {};
+  Location loc = def->getLoc();
+  // Rows of an operand that varies along axis 0 in blocks of `block` rows.
+  auto rowsOf = [](Value v) { return cast<RankedTensorType>(v.getType()).getDimSize(0); };
+  auto blockRows = [&](Value v, int64_t block) -> Value {
+    // Whole blocks only (a short last block ends the parameter).
+    if (block < 1 || begin % block || (count % block && begin + count != rowsOf(v) * block))
+      return {};
+    int64_t pb = (padded + block - 1) / block, cb = (count + block - 1) / block;
+    return sliceRows(b, v, begin / block, cb, pb, index);
+  };
+  SmallVector<int64_t> shape(cast<RankedTensorType>(weight.getType()).getShape());
+  shape[0] = padded;
+  if (auto c = dyn_cast<ConstOp>(def)) {
+    ElementsAttr attr = sliceConstantRows(c, begin, count, padded, index);
+    return attr ? createConstantLike(b, c, widen, attr) : Value();
+  }
+  Value out;
+  if (auto q = dyn_cast<ConstexprBlockwiseShiftScaleOp>(def)) {
+    Value data = sliceRows(b, q.getData(), begin, count, padded, index);
+    int64_t rows = rowsOf(q.getData());
+    Value scale = blockRows(q.getScale(), rows / rowsOf(q.getScale()));
+    Value offset;
+    if (q.getOffset())
+      offset = blockRows(q.getOffset(), rows / rowsOf(q.getOffset()));
+    if (!data || !scale || (q.getOffset() && !offset))
+      return {};
+    out = b.create<ConstexprBlockwiseShiftScaleOp>(
+        loc, RankedTensorType::get(shape, q.getType().getElementType()), data, scale, offset);
+  } else if (auto q = dyn_cast<ConstexprAffineDequantizeOp>(def)) {
+    // Scale and zero point are scalars, or vectors along `axis`.
+    Value data = sliceRows(b, q.getQuantizedData(), begin, count, padded, index);
+    Value zero = q.getZeroPoint(), scale = q.getScale();
+    bool perRow = q.getAxis() == 0 && cast<RankedTensorType>(scale.getType()).getRank() == 1 &&
+                  rowsOf(scale) > 1;
+    if (perRow) {
+      zero = rowsOf(zero) > 1 ? sliceRows(b, zero, begin, count, padded, index) : zero;
+      scale = sliceRows(b, scale, begin, count, padded, index);
+    }
+    if (!data || !zero || !scale)
+      return {};
+    out = b.create<ConstexprAffineDequantizeOp>(
+        loc, RankedTensorType::get(shape, q.getType().getElementType()), data, zero, scale,
+        q.getAxisAttr());
+  } else if (auto lut = dyn_cast<ConstexprLutToDenseOp>(def)) {
+    auto lutType = cast<RankedTensorType>(lut.getLut().getType());
+    auto resultType = RankedTensorType::get(shape, lut.getType().getElementType());
+    if (lut.isIOS16Form()) {
+      // Flat packed indices: rows of cols * nbits bits; one LUT.
+      auto c = lut.getIndices().getDefiningOp<ConstOp>();
+      int64_t entries = lutType.getNumElements();
+      int64_t nbits = llvm::Log2_64(entries);
+      int64_t cols = cast<RankedTensorType>(weight.getType()).getNumElements() / rowsOf(weight);
+      ElementsAttr attr =
+          c ? sliceConstantRows(c, begin, count, padded, index, cols * nbits) : ElementsAttr();
+      if (!attr)
+        return {};
+      Value indices = b.create<ConstOp>(c.getLoc(), attr);
+      out = b.create<ConstexprLutToDenseOp>(loc, resultType, indices, lut.getLut(),
+                                            b.getDenseI64ArrayAttr(shape), nullptr);
     } else {
-      SmallVector<Attribute> values(dense.getValues<Attribute>());
-      SmallVector<Attribute> kept(
-          ArrayRef<Attribute>(values).slice(begin * cols, count * cols));
-      Attribute zero = b.getZeroAttr(type.getElementType());
-      kept.append((padded - count) * cols, zero);
-      attr = DenseElementsAttr::get(sliceType, kept);
+      // Indices shaped as the weight; LUTs [groups, ..., 2^n, vector].
+      if (lut.getVectorAxis() && *lut.getVectorAxis() == 0)
+        return {};
+      Value indices = sliceRows(b, lut.getIndices(), begin, count, padded, index);
+      Value table = lutType.getDimSize(0) == 1
+                        ? lut.getLut()
+                        : blockRows(lut.getLut(), rowsOf(lut.getIndices()) / lutType.getDimSize(0));
+      if (!indices || !table)
+        return {};
+      out = b.create<ConstexprLutToDenseOp>(loc, resultType, indices, table, nullptr,
+                                            lut.getVectorAxisAttr());
     }
   } else {
     return {};
   }
-  return createConstantLike(b, c, cast, attr);
+  if (widen)
+    out = b.create<CastOp>(widen.getLoc(), out, widen.getDtypeAttr());
+  return out;
 }
 
 /// A slice of a dimension: rows [begin, begin + count), stored as `padded`
@@ -178,7 +281,7 @@ struct LimitDimensionsPass : anec::impl::LimitDimensionsBase<LimitDimensionsPass
       Value table = sliceRows(b, op.getX(), begin, count, padded, (int)k);
       if (!table)
         return op.emitError("the table of an embedding lookup with ")
-               << rows << " rows (above the dimension limit " << maxDim
+               << rows << " rows (above the dimension limit " << (int64_t)maxDim
                << ") is not a constant that can be sliced";
       Value local = begin == 0 ? ids : b.create<SubOp>(loc, ids, i32Scalar(b, loc, begin));
       local = clampInt(b, loc, local, 0, count - 1);
@@ -213,7 +316,7 @@ struct LimitDimensionsPass : anec::impl::LimitDimensionsBase<LimitDimensionsPass
       Value w = sliceRows(b, op.getWeight(), begin, count, padded, (int)k);
       if (!w)
         return op.emitError("the weight of a linear layer with ")
-               << out << " outputs (above the dimension limit " << maxDim
+               << out << " outputs (above the dimension limit " << (int64_t)maxDim
                << ") is not a constant that can be sliced";
       Value bias;
       if (op.getBias()) {

@@ -72,6 +72,9 @@ absl::StatusOr<std::string> compressionPasses(const anec::CompileOptions &o,
     return ",anec-quantize-weights{" + reportOption + "},canonicalize";
   if (w == "int8-per-channel")
     return ",anec-quantize-weights{granularity=per_channel" + reportOption + "},canonicalize";
+  if (w == "lut3" && o.os != "ios18")
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--weights=lut3 needs --os=ios18: 3-bit LUTs are iOS18's (got --os=", o.os, ")"));
   if (llvm::is_contained({"lut1", "lut2", "lut3", "lut4", "lut6", "lut8"}, w))
     return ",anec-palettize-weights{nbits=" + w.substr(3) + grouping + reportOption +
            "},canonicalize";

@@ -179,11 +179,13 @@ public:
 
   bool has(StringRef name) const override { return tensors.contains(ggufName(name)); }
 
-  std::vector<int32_t> outputPermutation(StringRef name) override {
+  /// The GGUF row that holds each Hugging Face row of `name`; empty when
+  /// they are the same.
+  std::vector<int32_t> rowPermutation(StringRef name) {
     // llama.cpp's converter stores q/k rows so that RoPE rotates adjacent
     // pairs: HF row h·d + c holds GGUF row h·d + 2c (c < d/2) or
-    // h·d + 2(c − d/2) + 1. Reading GGUF's outputs in that order restores
-    // the rotate-half layout.
+    // h·d + 2(c − d/2) + 1. The rows are put back in that order when the
+    // weight is read, so the program computes no permutation.
     int64_t heads;
     if (name.ends_with("self_attn.q_proj.weight"))
       heads = config.heads;
@@ -236,14 +238,30 @@ public:
         return absl::InvalidArgumentError(absl::StrCat(
             path, ": tensor '", name, "' holds ", nonFinite, " NaN or Inf values"));
     }
+    std::vector<int32_t> perm = rowPermutation(hfName);
+    if (!perm.empty() && (shape.size() != 2 || (int64_t)perm.size() != shape[0]))
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": tensor '", name, "' has shape ", shapeToString(hfShape),
+          ", not the [heads x head_dim, hidden] of a q/k projection"));
     if (t.type == F32 || t.type == F16 || t.type == BF16) {
       Type element = t.type == F32 ? Type(b.getF32Type())
                      : t.type == F16 ? Type(b.getF16Type()) : Type(b.getBF16Type());
       if (fresh) {
         auto type = RankedTensorType::get(shape, element);
-        std::shared_ptr<llvm::MemoryBuffer> keepAlive = file;
-        AsmResourceBlob blob = UnmanagedAsmResourceBlob::allocateWithAlign(
-            t.data, element.getIntOrFloatBitWidth() / 8, [keepAlive](void *, size_t, size_t) {});
+        size_t align = element.getIntOrFloatBitWidth() / 8;
+        AsmResourceBlob blob;
+        if (perm.empty()) {
+          std::shared_ptr<llvm::MemoryBuffer> keepAlive = file;
+          blob = UnmanagedAsmResourceBlob::allocateWithAlign(t.data, align,
+                                                             [keepAlive](void *, size_t, size_t) {});
+        } else {
+          // The rows in Hugging Face order: a copy of this (small) weight.
+          size_t rowBytes = t.data.size() / shape[0];
+          blob = HeapAsmResourceBlob::allocate(t.data.size(), align);
+          MutableArrayRef<char> out = blob.getMutableData();
+          for (size_t r = 0; r < perm.size(); ++r)
+            memcpy(out.data() + r * rowBytes, t.data.data() + perm[r] * rowBytes, rowBytes);
+        }
         made.push_back(DenseResourceElementsAttr::get(type, hfName, std::move(blob)));
       }
       Value v = b.create<ConstOp>(loc, made[0]);
@@ -268,7 +286,9 @@ public:
     std::vector<uint16_t> scales(rows * blocks);
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t k = 0; k < blocks; ++k) {
-        const char *block = t.data.data() + (r * blocks + k) * blockBytes;
+        // Row r in Hugging Face order is GGUF row perm[r] (q/k).
+        int64_t from = perm.empty() ? r : perm[r];
+        const char *block = t.data.data() + (from * blocks + k) * blockBytes;
         memcpy(&scales[r * blocks + k], block, 2);
         for (int j = 0; j < 32; ++j) {
           int64_t e = r * cols + k * 32 + j;

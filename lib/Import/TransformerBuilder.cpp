@@ -104,9 +104,6 @@ private:
       bv = *bb;
     }
     Value y = b.create<LinearOp>(loc(name), x, *wt, bv).getResult();
-    std::vector<int32_t> perm = w.outputPermutation(name + ".weight");
-    if (!perm.empty())
-      y = b.create<GatherOp>(loc(name), y, i32s(perm), -1, 0);
     return y;
   }
   /// [1, T, heads·D] -> [1, heads, T, D]

@@ -35,10 +35,6 @@ public:
                                           llvm::StringRef name,
                                           llvm::ArrayRef<int64_t> shape) = 0;
   virtual bool has(llvm::StringRef name) const = 0;
-  /// A permutation of the output channels of a linear weight (GGUF stores
-  /// q/k rows in llama.cpp's RoPE pair order): output k of the checkpoint's
-  /// layout is channel perm[k] of the file's. Empty for none.
-  virtual std::vector<int32_t> outputPermutation(llvm::StringRef name) { return {}; }
 };
 
 /// Builds the module. With the default options: `prefill` (N tokens) and

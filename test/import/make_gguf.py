@@ -4,7 +4,9 @@ llama.cpp's converter does: q/k rows permuted to RoPE pair order, dims
 innermost first, a mix of F32/F16/BF16/Q8_0/Q4_0 tensors. Also writes the
 dequantized, unpermuted weights as a Hugging Face checkpoint: the function
 the GGUF file describes, for the numpy reference.
-Usage: make_gguf.py HF_DIR OUT.gguf DEQUANT_DIR [--corrupt=KIND]"""
+A checkpoint without lm_head gives a tied GGUF (no output.weight).
+Usage: make_gguf.py HF_DIR OUT.gguf DEQUANT_DIR [--corrupt=KIND] [--embed=TYPE]
+TYPE: the token embedding's tensor type (F16 by default, or Q8_0, Q4_0, ...)."""
 import json
 import os
 import struct
@@ -14,6 +16,7 @@ import numpy as np
 
 hf, out, deq = sys.argv[1:4]
 corrupt = next((a.split("=")[1] for a in sys.argv if a.startswith("--corrupt=")), None)
+embed_kind = next((a.split("=")[1] for a in sys.argv if a.startswith("--embed=")), "F16")
 cfg = json.load(open(os.path.join(hf, "config.json")))
 raw = open(os.path.join(hf, "model.safetensors"), "rb").read()
 n = struct.unpack("<Q", raw[:8])[0]
@@ -84,7 +87,7 @@ def encode(w, kind):
 
 def name_and_kind(hfname):
     if hfname == "model.embed_tokens.weight":
-        return "token_embd.weight", "F16"
+        return "token_embd.weight", embed_kind
     if hfname == "model.norm.weight":
         return "output_norm.weight", "F32"
     if hfname == "lm_head.weight":
