@@ -18,6 +18,16 @@ echo
 echo "== anec inspect $work/tiny-llama.mlpackage"
 "$bin/anec" inspect "$work/tiny-llama.mlpackage"
 echo
+# Apple's reader is the conformance contract: coremltools loads the package
+# as Core ML's tools do (needs ../shared beside the checkout).
+ct_load="$root/../shared/validators/ct-load"
+if [ -f "$ct_load" ]; then
+  echo "== Apple's reader: coremltools loads $work/tiny-llama.mlpackage"
+  env -u PYTHONPATH /usr/bin/python3 "$ct_load" "$work/tiny-llama.mlpackage"
+else
+  echo "== Apple's reader: not run ($ct_load is absent)"
+fi
+echo
 echo "== numerics: the package run fp16-faithfully against the checkpoint's function in fp32"
 "$bin/anec-translate" --quiet --import-hf "$work/tiny-llama" --emit-bytecode -o "$work/tiny-llama.mlirbc"
 "$bin/anec-run" "$work/tiny-llama.mlirbc" --compare="$work/tiny-llama.mlpackage" \

@@ -280,7 +280,10 @@ absl::StatusOr<anec::CompileResult> anec::compile(const CompileOptions &o) {
   if (o.format != "mlpackage" && o.format != "mil")
     return absl::InvalidArgumentError(
         absl::StrCat("--format must be mlpackage or mil, got '", o.format, "'"));
-  if (o.prefill < 1 || o.context < 1 || o.prefill > o.context)
+  // Before iOS18 the program is one stateless function over the context:
+  // no prefill length to check.
+  if (o.prefill < 1 || o.context < 1 ||
+      (o.prefill > o.context && *os == exporter::TargetOS::iOS18))
     return absl::InvalidArgumentError(absl::StrCat(
         "--prefill and --context must be positive, prefill at most context (got ", o.prefill,
         " and ", o.context, ")"));

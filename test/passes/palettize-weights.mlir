@@ -35,6 +35,12 @@
 // GROUPED: mil.constexpr_lut_to_dense({{.*}}) : (tensor<32x16xui4>, tensor<4x1x16x1xf16>) -> tensor<32x16xf16>
 // 3-bit LUTs (iOS18 only).
 // THREE: mil.constexpr_lut_to_dense({{.*}}) : (tensor<32x16xui3>, tensor<1x1x8x1xf16>) -> tensor<32x16xf16>
+// Apple's reader (coremltools) loads every package written here.
+// REQUIRES: coremltools
+// RUN: %ct_load %t/g.mlpackage | %FileCheck %s --check-prefix=CT-LOAD
+// CT-LOAD-NOT: rejected
+// CT-LOAD: loaded by coremltools
+// CT-LOAD-NOT: rejected
 func.func @main(%x: tensor<4x16xf16>) -> tensor<4x32xf16> {
   %w = mil.const dense_resource<w> : tensor<32x16xf16> loc("w")
   %0 = mil.linear(x = %x, weight = %w) : (tensor<4x16xf16>, tensor<32x16xf16>) -> tensor<4x32xf16>

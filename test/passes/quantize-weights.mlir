@@ -23,6 +23,12 @@
 // EXCLUDE-DAG: mil.constexpr_affine_dequantize({{.*}}) {axis = 0 : i64} : (tensor<32x16xi8>
 // EXCLUDE-DAG: mil.conv(x = %{{.*}}, weight = %{{.*}}) : (tensor<1x32x1x2xf16>, tensor<16x32x1x1xf16>)
 // SMALL-NOT: constexpr_affine_dequantize
+// Apple's reader (coremltools) loads every package written here.
+// REQUIRES: coremltools
+// RUN: %ct_load %t.mlpackage | %FileCheck %s --check-prefix=CT-LOAD
+// CT-LOAD-NOT: rejected
+// CT-LOAD: loaded by coremltools
+// CT-LOAD-NOT: rejected
 func.func @main(%x: tensor<1x32x1x2xf16>) -> tensor<2x32xf16> {
   %w = mil.const dense_resource<down> : tensor<16x32x1x1xf16> loc("down")
   %u = mil.const dense_resource<up> : tensor<32x16xf16> loc("up")
