@@ -107,7 +107,7 @@ bool isCompileTimeConstant(mlir::Value v);
 
 /// The table as docs/MIL-CONTRACTS.md.
 std::string renderContractsMarkdown();
-/// The table as JSON (test/dialects/mil/compare-contracts.py reads it).
+/// The table as JSON (test/dialects/mil/compare_contracts.py reads it).
 std::string renderContractsJson();
 
 /// The MLIR op trait that runs verifyContract on every mil op. It runs as a

@@ -3,6 +3,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -33,6 +34,34 @@ LogicalResult MilDialect::verifyOperationAttribute(Operation *op, NamedAttribute
     return op->emitOpError() << "'" << kOpsetAttrName
                              << "' must be \"ios16\", \"ios17\" or \"ios18\", got "
                              << attr.getValue();
+  // A Core ML program's functions take and give fp16, fp32 or int32 tensors
+  // (and states); coremltools casts anything else at the boundary.
+  if (op->getNumRegions() != 1 || op->getRegion(0).empty())
+    return success();
+  for (Operation &child : op->getRegion(0).front()) {
+    auto fn = dyn_cast<FunctionOpInterface>(&child);
+    if (!fn || fn.isExternal())
+      continue;
+    auto check = [&](Type t, const char *what, unsigned index) -> LogicalResult {
+      if (isa<StateType>(t))
+        return success();
+      auto tensor = dyn_cast<RankedTensorType>(t);
+      Type e = tensor ? tensor.getElementType() : Type();
+      if (e && (e.isF16() || e.isF32() || e.isSignlessInteger(32)))
+        return success();
+      return fn->emitOpError() << what << " " << index << " is "
+                               << (e ? getMilTypeName(e) : StringRef("not a tensor"))
+                               << ": Core ML model inputs and outputs are fp16, fp32 or int32"
+                               << " (the module's " << kOpsetAttrName << " is "
+                               << name.getValue() << ")";
+    };
+    for (auto [i, t] : llvm::enumerate(fn.getArgumentTypes()))
+      if (failed(check(t, "input", i)))
+        return failure();
+    for (auto [i, t] : llvm::enumerate(fn.getResultTypes()))
+      if (failed(check(t, "output", i)))
+        return failure();
+  }
   return success();
 }
 

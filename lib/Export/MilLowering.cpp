@@ -133,6 +133,7 @@ private:
   absl::StatusOr<MilValue> constantValue(ElementsAttr attr, Type element);
   absl::StatusOr<std::string> attributeParam(Operation *op, StringRef param,
                                              Attribute attr);
+  absl::Status writeDefaults(Operation *op, MilOperation &m);
   std::string addConst(const std::string &base, MilValue value) {
     MilOperation c;
     c.type = "const";
@@ -253,6 +254,72 @@ absl::StatusOr<std::string> Lowering::attributeParam(Operation *op, StringRef pa
         "' has no MIL form"));
   }
   return addConst(base, std::move(v));
+}
+
+mil::Opset milOpset(TargetOS os) {
+  switch (os) {
+  case TargetOS::iOS16: return mil::Opset::iOS16;
+  case TargetOS::iOS17: return mil::Opset::iOS17;
+  default: return mil::Opset::iOS18;
+  }
+}
+
+absl::Status Lowering::writeDefaults(Operation *op, MilOperation &m) {
+  const OpContract *contract = lookupContract(op->getName().stripDialect(), milOpset(os));
+  if (!contract)
+    return absl::OkStatus();
+  std::string result = nameFor(op->getResult(0));
+  auto given = [&](const std::string &param) {
+    return llvm::any_of(m.inputs, [&](auto &in) { return in.first == param; }) ||
+           llvm::any_of(m.literalParams, [&](auto &in) { return in.first == param; });
+  };
+  // linear's bias: coremltools writes zeros of the weight's dtype.
+  if (auto linear = dyn_cast<LinearOp>(op); linear && !linear.getBias()) {
+    auto w = linear.getWeight().getType();
+    MilValue zeros;
+    zeros.type = {getMilTypeName(w.getElementType()).str(), {w.getDimSize(0)}};
+    zeros.kind = MilValue::Floats;
+    zeros.floats.assign(w.getDimSize(0), 0.0);
+    if (zeros.floats.size() >= 10) {
+      // Large enough for the weight file, as coremltools stores it.
+      auto type = RankedTensorType::get({w.getDimSize(0)}, w.getElementType());
+      auto attr = DenseElementsAttr::get(type, Builder(op->getContext()).getZeroAttr(
+                                                   w.getElementType()));
+      auto v = constantValue(cast<ElementsAttr>(attr), w.getElementType());
+      if (!v.ok())
+        return v.status();
+      zeros = std::move(*v);
+    }
+    m.inputs.push_back({"bias", {addConst(absl::StrCat(result, "_bias"), std::move(zeros))}});
+  }
+  for (const ParamContract &p : contract->params) {
+    if (!p.attribute || p.defaultValue.empty() || given(p.name))
+      continue;
+    MilValue v;
+    const std::string &d = p.defaultValue;
+    if (p.dtypes == milDtypeBit("bool")) {
+      v.type = {"bool", {}};
+      v.kind = MilValue::Bools;
+      v.bools = {d == "true"};
+    } else if (p.dtypes == milDtypeBit("string")) {
+      v.type = {"string", {}};
+      v.kind = MilValue::Strings;
+      v.strings = {d};
+    } else if (p.dtypes & milDtypeBit("int32")) {
+      v.type = {"int32", {}};
+      v.kind = MilValue::Ints;
+      v.ints = {std::stoll(d)};
+    } else {
+      // A float parameter takes the data type of the op's first input.
+      Type element = cast<ShapedType>(op->getOperand(0).getType()).getElementType();
+      v.type = {getMilTypeName(element).str(), {}};
+      v.kind = MilValue::Floats;
+      double x = std::stod(d);
+      v.floats = {element.isF16() ? (double)(_Float16)x : x};
+    }
+    m.inputs.push_back({p.name, {addConst(absl::StrCat(result, "_", p.name), std::move(v))}});
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<MilFunction> Lowering::lower(func::FuncOp func) {
@@ -422,6 +489,10 @@ absl::StatusOr<MilFunction> Lowering::lower(func::FuncOp func) {
         return name.status();
       m.inputs.push_back({a.getName().str(), {*name}});
     }
+    // Parameters left out take their defaults, written as coremltools
+    // writes them (the contract table holds coremltools' defaults).
+    if (absl::Status s = writeDefaults(op, m); !s.ok())
+      return s;
     std::sort(m.inputs.begin(), m.inputs.end());
     if (!m.literalParams.empty()) {
       // An iOS16 constexpr op: every parameter, attributes included, is a

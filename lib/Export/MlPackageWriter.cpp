@@ -18,6 +18,8 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/xxhash.h"
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
@@ -216,13 +218,42 @@ void anec::exporter::buildModelProto(const MilProgram &program, spec::Model &mod
     mil::Block &block = (*f.mutable_block_specializations())[opset];
     for (const std::string &o : fn.outputs)
       block.add_outputs(o);
+    // In iOS18 programs coremltools binds a constexpr op's constant inputs
+    // as values of their own (no const op), when no other op uses them.
+    absl::flat_hash_map<std::string, const MilOperation *> inlined;
+    if (program.os == TargetOS::iOS18) {
+      absl::flat_hash_map<std::string, const MilOperation *> consts;
+      absl::flat_hash_set<std::string> usedElsewhere(fn.outputs.begin(), fn.outputs.end());
+      for (const MilOperation &op : fn.operations) {
+        if (op.hasVal)
+          consts[op.name] = &op;
+        bool constexprOp = llvm::StringRef(op.type).starts_with("constexpr_");
+        for (auto &[param, names] : op.inputs)
+          for (const std::string &n : names)
+            if (!constexprOp)
+              usedElsewhere.insert(n);
+      }
+      for (const MilOperation &op : fn.operations)
+        if (llvm::StringRef(op.type).starts_with("constexpr_"))
+          for (auto &[param, names] : op.inputs)
+            for (const std::string &n : names)
+              if (auto c = consts.find(n); c != consts.end() && !usedElsewhere.contains(n))
+                inlined[n] = c->second;
+    }
     for (const MilOperation &op : fn.operations) {
+      if (op.hasVal && inlined.contains(op.outputs.empty() ? op.name : op.outputs[0].first))
+        continue;
       mil::Operation *o = block.add_operations();
       o->set_type(op.type);
       for (auto &[param, names] : op.inputs) {
         mil::Argument &arg = (*o->mutable_inputs())[param];
-        for (const std::string &n : names)
-          arg.add_arguments()->set_name(n);
+        for (const std::string &n : names) {
+          auto c = inlined.find(n);
+          if (c != inlined.end() && llvm::StringRef(op.type).starts_with("constexpr_"))
+            setValue(c->second->val, *arg.add_arguments()->mutable_value());
+          else
+            arg.add_arguments()->set_name(n);
+        }
       }
       for (auto &[name, t] : op.outputs) {
         mil::NamedValueType *out = o->add_outputs();
@@ -238,7 +269,10 @@ void anec::exporter::buildModelProto(const MilProgram &program, spec::Model &mod
   }
   spec::ModelDescription *desc = model.mutable_description();
   const MilFunction &main = program.functions.front();
-  describe(main, *desc);
+  // A multifunction model is described per function only, with the first
+  // as the default (coremltools' save_multifunction writes it so).
+  if (program.functions.size() == 1)
+    describe(main, *desc);
   if (program.functions.size() > 1) {
     for (const MilFunction &fn : program.functions) {
       spec::FunctionDescription *fd = desc->add_functions();

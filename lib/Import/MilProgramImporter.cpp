@@ -58,6 +58,37 @@ private:
   absl::StatusOr<ElementsAttr> elements(const MilValue &v, RankedTensorType type,
                                         const std::string &name);
 
+  /// True when `param` of `op` is one the mil op does not model, bound to
+  /// its default; an error when it holds anything else.
+  absl::StatusOr<bool>
+  defaultOnly(const MilOperation &op, const std::string &param,
+              const std::vector<std::string> &names,
+              const absl::flat_hash_map<std::string, const MilOperation *> &consts,
+              const std::string &where) {
+    const OpContract *contract = lookupContract(op.type, opset);
+    const ParamContract *p = contract ? contract->param(param) : nullptr;
+    if (!p || !p->notInDialect)
+      return false;
+    auto c = names.size() == 1 ? consts.find(names[0]) : consts.end();
+    if (c == consts.end())
+      return error(where, absl::StrCat("parameter '", param, "' must be a const"));
+    const MilValue &v = c->second->val;
+    bool isDefault = (v.kind == MilValue::Bools && v.bools.size() == 1 &&
+                      v.bools[0] == (p->defaultValue == "true")) ||
+                     (v.kind == MilValue::Ints && v.ints.size() == 1 &&
+                      std::to_string(v.ints[0]) == p->defaultValue) ||
+                     (v.kind == MilValue::Strings && v.strings.size() == 1 &&
+                      v.strings[0] == p->defaultValue);
+    if (!isDefault)
+      return error(where, absl::StrCat("parameter '", param, "' other than its default (",
+                                       p->defaultValue, ") is not supported"));
+    return true;
+  }
+
+public:
+  mil::Opset opset = kDefaultOpset;
+
+private:
   MLIRContext *ctx;
   OpBuilder b;
   const MilBlobReader *weights;
@@ -325,8 +356,17 @@ absl::Status Raiser::function(const MilFunction &fn, ModuleOp module) {
       bound.erase(it);
     }
     for (auto &[param, names] : bound) {
-      if (!isAttributeParam(op, param))
+      if (!isAttributeParam(op, param)) {
+        // A parameter MIL has and mil does not model (gather's
+        // validate_indices): accepted at its default, which is what the
+        // writer writes back.
+        if (absl::StatusOr<bool> dropped = defaultOnly(op, param, *names, consts, opWhere);
+            !dropped.ok())
+          return dropped.status();
+        else if (*dropped)
+          continue;
         return error(opWhere, absl::StrCat("unknown parameter '", param, "'"));
+      }
       if (names->size() != 1)
         return error(opWhere, absl::StrCat("parameter '", param, "' takes one value"));
       auto c = consts.find((*names)[0]);
@@ -393,6 +433,7 @@ anec::import::importMilProgram(MLIRContext *ctx, const MilProgram &program,
   (*module)->setAttr(kOpsetAttrName,
                      StringAttr::get(ctx, exporter::textOpset(program.os)));
   Raiser raiser(ctx, weights, source);
+  raiser.opset = *parseOpset(exporter::textOpset(program.os));
   for (const MilFunction &fn : program.functions)
     if (absl::Status s = raiser.function(fn, *module); !s.ok())
       return s;

@@ -5,6 +5,7 @@
 //   anec-translate --make-tiny-model DIR
 //
 //===----------------------------------------------------------------------===//
+#include "dialects/Mil/MilContracts.h"
 #include "anec/Registration.h"
 #include "lib/Export/Chunking.h"
 #include "lib/Export/MilTextWriter.h"
@@ -74,6 +75,9 @@ static cl::opt<int64_t> context("context", cl::desc("KV-cache length"), cl::init
 static cl::opt<int64_t> fullSequence(
     "full-sequence", cl::desc("Import one stateless function over this many tokens"),
     cl::init(0));
+static cl::opt<std::string> printContracts(
+    "print-mil-contracts",
+    cl::desc("Print the MIL op contracts the verifier enforces (markdown or json) and exit"));
 static cl::opt<bool> emitBytecode("emit-bytecode", cl::desc("Write MLIR bytecode"));
 static cl::opt<bool> quiet("quiet", cl::desc("Print nothing but errors"));
 
@@ -117,6 +121,14 @@ int main(int argc, char **argv) {
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "anec importers and exporters\n");
+  if (!printContracts.empty()) {
+    if (printContracts != "markdown" && printContracts != "json")
+      return fail(fmt::format("--print-mil-contracts must be markdown or json, got '{}'",
+                              printContracts.getValue()));
+    fmt::print("{}", printContracts == "json" ? anec::mil::renderContractsJson()
+                                              : anec::mil::renderContractsMarkdown());
+    return 0;
+  }
   if (!makeTiny.empty()) {
     if (auto s = anec::import::writeTinyLlama(makeTiny); !s.ok())
       return fail(std::string(s.message()));
