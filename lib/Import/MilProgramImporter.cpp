@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "lib/Import/MilProgramImporter.h"
 #include "lib/Export/MilBlobWriter.h"
+#include "lib/Import/SparseWeights.h"
 
 #include "dialects/Mil/MilDialect.h"
 
@@ -434,9 +435,22 @@ anec::import::importMilProgram(MLIRContext *ctx, const MilProgram &program,
                      StringAttr::get(ctx, exporter::textOpset(program.os)));
   Raiser raiser(ctx, weights, source);
   raiser.opset = *parseOpset(exporter::textOpset(program.os));
-  for (const MilFunction &fn : program.functions)
-    if (absl::Status s = raiser.function(fn, *module); !s.ok())
+  for (const MilFunction &fn : program.functions) {
+    bool sparse = llvm::any_of(fn.operations, [](const MilOperation &op) {
+      return op.type == "constexpr_sparse_to_dense";
+    });
+    if (!sparse) {
+      if (absl::Status s = raiser.function(fn, *module); !s.ok())
+        return s;
+      continue;
+    }
+    // Pruned weights become dense constants (SparseWeights.h).
+    MilFunction dense = fn;
+    if (absl::Status s = densifySparseWeights(dense, weights, source); !s.ok())
       return s;
+    if (absl::Status s = raiser.function(dense, *module); !s.ok())
+      return s;
+  }
   // The program must be valid mil: collect the verifier's messages.
   std::string messages;
   {

@@ -191,9 +191,10 @@ def diff(case, ours, theirs):
 cases = []
 
 
-def case(name, target, build, mlir, inputs=None):
-    """inputs: the arrays to call `main` with, where random ones will not do."""
-    cases.append((name, target, build, mlir, inputs))
+def case(name, target, build, mlir, inputs=None, serialize=True):
+    """inputs: the arrays to call `main` with, where random ones will not do;
+    serialize: False for forms only coremltools writes (anec reads them)."""
+    cases.append((name, target, build, mlir, inputs, serialize))
 
 
 # 1. The layer ops of a transformer block, fp16, iOS18.
@@ -425,6 +426,137 @@ func.func @main(%x: tensor<2x4xf16> {{mil.name = "x"}}) -> (tensor<2x4xf16> {{mi
 """)
 
 
+# 7. The other forms anec writes: a vector LUT (two values an index along
+# axis 0), uint4 data with uint4 offsets, and an fp16 weight widened to fp32.
+vidx = rng.integers(0, 4, (16, 16)).astype(np.uint8)
+vlut = f16((1, 1, 4, 2))
+d4 = rng.integers(0, 16, (32, 16)).astype(np.uint8)
+s4 = f16((32, 1), 0.05)
+o4 = rng.integers(0, 16, (32, 1)).astype(np.uint8)
+h32 = f16((32, 16))
+
+
+def build_more_forms():
+    @mb.program(input_specs=[mb.TensorSpec((1, 16), dtype=types.fp16),
+                             mb.TensorSpec((1, 16), dtype=types.fp32)],
+                opset_version=ct.target.iOS18)
+    def prog(x, y):
+        vw = mb.constexpr_lut_to_dense(indices=vidx.astype(types.np_uint2_dtype), lut=vlut,
+                                       vector_axis=0, name="vw")
+        bw = mb.constexpr_blockwise_shift_scale(data=d4.astype(types.np_uint4_dtype), scale=s4,
+                                                offset=o4.astype(types.np_uint4_dtype), name="bw")
+        cw = mb.constexpr_cast(source_val=h32, output_dtype="fp32", name="cw")
+        a = mb.linear(x=x, weight=vw, name="a")
+        b = mb.linear(x=x, weight=bw, name="b")
+        c = mb.linear(x=y, weight=cw, name="c")
+        return mb.add(x=a, y=b, name="o"), c
+    return prog
+
+
+case("vector LUT, uint4 offsets, widened weight (iOS18)", ct.target.iOS18, build_more_forms, f"""
+func.func @main(%x: tensor<1x16xf16> {{mil.name = "x"}}, %y: tensor<1x16xf32> {{mil.name = "y"}}) -> (tensor<1x32xf16> {{mil.name = "o"}}, tensor<1x32xf32> {{mil.name = "c"}}) {{
+  %vi = mil.const {literal(vidx)} : tensor<16x16xui2>
+  %vl = mil.const {literal(vlut)} : tensor<1x1x4x2xf16>
+  %vw = mil.constexpr_lut_to_dense(indices = %vi, lut = %vl) {{vector_axis = 0}} : (tensor<16x16xui2>, tensor<1x1x4x2xf16>) -> tensor<32x16xf16>
+  %d = mil.const {literal(d4)} : tensor<32x16xui4>
+  %s = mil.const {literal(s4)} : tensor<32x1xf16>
+  %o4 = mil.const {literal(o4)} : tensor<32x1xui4>
+  %bw = mil.constexpr_blockwise_shift_scale(data = %d, scale = %s, offset = %o4) : (tensor<32x16xui4>, tensor<32x1xf16>, tensor<32x1xui4>) -> tensor<32x16xf16>
+  %h = mil.const {literal(h32)} : tensor<32x16xf16>
+  %cw = mil.constexpr_cast(source_val = %h) {{output_dtype = "fp32"}} : (tensor<32x16xf16>) -> tensor<32x16xf32>
+  %a = mil.linear(x = %x, weight = %vw) : (tensor<1x16xf16>, tensor<32x16xf16>) -> tensor<1x32xf16>
+  %b = mil.linear(x = %x, weight = %bw) : (tensor<1x16xf16>, tensor<32x16xf16>) -> tensor<1x32xf16>
+  %c = mil.linear(x = %y, weight = %cw) : (tensor<1x16xf32>, tensor<32x16xf32>) -> tensor<1x32xf32>
+  %o = mil.add(x = %a, y = %b) : (tensor<1x32xf16>, tensor<1x32xf16>) -> tensor<1x32xf16>
+  return %o, %c : tensor<1x32xf16>, tensor<1x32xf32>
+}}
+""")
+
+# 8-10. Pruned weights, which anec reads (decoded to dense weights) but does
+# not write: iOS16's bit-mask form, and iOS18's with palettized or
+# quantized nonzero values.
+dense_w = f16((32, 16))
+prune = rng.random((32, 16)) < 0.5
+pruned = np.where(prune, dense_w, 0).astype(np.float16)
+
+
+def linear_on(weight_name, weight_type):
+    return f"""func.func @main(%x: tensor<1x16xf16> {{mil.name = "x"}}) -> (tensor<1x32xf16> {{mil.name = "o"}}) {{
+  %w = mil.const dense_resource<{weight_name}> : {weight_type}
+  %o = mil.linear(x = %x, weight = %w) : (tensor<1x16xf16>, tensor<32x16xf16>) -> tensor<1x32xf16>
+  return %o : tensor<1x32xf16>
+}}"""
+
+
+def with_resource(body, name, a, opset=None):
+    text = body if opset is None else f'module attributes {{mil.opset = "{opset}"}} {{\n{body}\n}}'
+    return text + f"""
+{{-#
+  dialect_resources: {{
+    builtin: {{
+{resource(name, a)}
+    }}
+  }}
+#-}}
+"""
+
+
+def build_sparse_ios16():
+    @mb.program(input_specs=[mb.TensorSpec((1, 16), dtype=types.fp16)],
+                opset_version=ct.target.iOS16)
+    def prog(x):
+        w = mb.constexpr_sparse_to_dense(
+            nonzero_data=pruned[prune], mask=np.packbits(prune.flatten(), bitorder="little"),
+            shape=np.array([32, 16], np.uint32), name="w")
+        return mb.linear(x=x, weight=w, name="o")
+    return prog
+
+
+case("pruned weights (iOS16, read)", ct.target.iOS16, build_sparse_ios16,
+     with_resource(linear_on("pw", "tensor<32x16xf16>"), "pw", pruned, "ios16"), serialize=False)
+
+lut_idx = rng.integers(0, 4, (32, 16)).astype(np.uint8)
+lut_s = f16((1, 1, 4, 1))
+lut_dense = np.where(prune, lut_s[0, 0, lut_idx, 0], 0).astype(np.float16)
+
+
+def build_sparse_lut():
+    @mb.program(input_specs=[mb.TensorSpec((1, 16), dtype=types.fp16)],
+                opset_version=ct.target.iOS18)
+    def prog(x):
+        mask, nz = mb.constexpr_lut_to_sparse(
+            indices_mask=prune.astype(types.np_uint1_dtype),
+            indices_nonzero_data=lut_idx[prune].astype(types.np_uint2_dtype), lut=lut_s,
+            name="s")
+        w = mb.constexpr_sparse_to_dense(nonzero_data=nz, mask=mask, name="w")
+        return mb.linear(x=x, weight=w, name="o")
+    return prog
+
+
+case("pruned and palettized weights (iOS18, read)", ct.target.iOS18, build_sparse_lut,
+     with_resource(linear_on("lw", "tensor<32x16xf16>"), "lw", lut_dense), serialize=False)
+
+q_data = rng.integers(-127, 128, (32, 16)).astype(np.int8)
+q_scale = f16((32, 1), 0.01)
+q_dense = np.where(prune, q_scale.astype(np.float32) * q_data, 0).astype(np.float16)
+
+
+def build_sparse_quant():
+    @mb.program(input_specs=[mb.TensorSpec((1, 16), dtype=types.fp16)],
+                opset_version=ct.target.iOS18)
+    def prog(x):
+        mask, nz = mb.constexpr_sparse_blockwise_shift_scale(
+            data_mask=prune.astype(types.np_uint1_dtype), nonzero_data=q_data[prune],
+            scale=q_scale, name="s")
+        w = mb.constexpr_sparse_to_dense(nonzero_data=nz, mask=mask, name="w")
+        return mb.linear(x=x, weight=w, name="o")
+    return prog
+
+
+case("pruned and quantized weights (iOS18, read)", ct.target.iOS18, build_sparse_quant,
+     with_resource(linear_on("qw", "tensor<32x16xf16>"), "qw", q_dense), serialize=False)
+
+
 def read_back(d, src, theirs, os_name, functions, inputs):
     """anec imports coremltools' package, runs it against its own program and
     compiles it; the problems found."""
@@ -452,7 +584,7 @@ def read_back(d, src, theirs, os_name, functions, inputs):
     return []
 
 
-def run_case(name, target, build, mlir, inputs):
+def run_case(name, target, build, mlir, inputs, serialize):
     slug = "".join(c if c.isalnum() else "_" for c in name)
     d = os.path.join(work, slug)
     os.makedirs(d, exist_ok=True)
@@ -484,7 +616,7 @@ def run_case(name, target, build, mlir, inputs):
                        capture_output=True, text=True)
     if p.returncode:
         return [f"anec-translate failed: {p.stderr.strip()}"], []
-    problems = diff(name, canonical(ours), canonical(theirs))
+    problems = diff(name, canonical(ours), canonical(theirs)) if serialize else []
     problems += read_back(d, src, theirs, os_name,
                           [f for f, _ in built] if isinstance(built, list) else ["main"], inputs)
     deliberate = [(pr, why) for pr in problems for (c, what), why in DELIBERATE.items()
@@ -494,8 +626,8 @@ def run_case(name, target, build, mlir, inputs):
 
 
 passed = failed = 0
-for name, target, build, mlir, inputs in cases:
-    left, deliberate = run_case(name, target, build, mlir, inputs)
+for name, target, build, mlir, inputs, serialize in cases:
+    left, deliberate = run_case(name, target, build, mlir, inputs, serialize)
     for pr, why in deliberate:
         print(f"  deliberate ({why}): {pr}")
     if left:
@@ -505,6 +637,6 @@ for name, target, build, mlir, inputs in cases:
             print(f"  {pr}")
     else:
         passed += 1
-        print(f"same {name}")
+        print(f"{'same' if serialize else 'read'} {name}")
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
