@@ -51,6 +51,14 @@ std::pair<uint32_t, unsigned> blobDtype(const std::string &d) {
   return {0, 0};
 }
 
+/// The row-major index of element `i` of `shape`, into `idx`.
+void unflatten(int64_t i, const std::vector<int64_t> &shape, std::vector<int64_t> &idx) {
+  for (int64_t k = (int64_t)shape.size() - 1; k >= 0; --k) {
+    idx[k] = i % shape[k];
+    i /= shape[k];
+  }
+}
+
 class Decoder {
 public:
   Decoder(MilFunction &fn, const MilBlobReader *weights, std::string where)
@@ -201,11 +209,8 @@ absl::Status Decoder::lutToSparse(const MilOperation &op) {
   std::vector<int64_t> idx(rank, 0);
   for (size_t i = 0; i < indices.size(); ++i) {
     // Position i of S, its LUT group, and the entry.
-    int64_t rem = i, groupFlat = 0;
-    for (int64_t k = rank - 1; k >= 0; --k) {
-      idx[k] = rem % S[k];
-      rem /= S[k];
-    }
+    int64_t groupFlat = 0;
+    unflatten(i, S, idx);
     for (size_t k = 0; k < rank; ++k) {
       int64_t groups = lut->shape[k];
       if (groups < 1 || S[k] % groups)
@@ -225,11 +230,8 @@ absl::Status Decoder::lutToSparse(const MilOperation &op) {
   Values outMask{"uint1", outShape, {}};
   outMask.v.reserve(dense.size());
   for (size_t i = 0; i < dense.size(); ++i) {
-    int64_t rem = i, flat = 0;
-    for (int64_t k = rank - 1; k >= 0; --k) {
-      idx[k] = rem % outShape[k];
-      rem /= outShape[k];
-    }
+    int64_t flat = 0;
+    unflatten(i, outShape, idx);
     for (size_t k = 0; k < rank; ++k)
       flat = flat * S[k] + ((int64_t)k == va ? idx[k] / vs : idx[k]);
     outMask.v.push_back(mask->v[flat]);
@@ -266,11 +268,8 @@ absl::Status Decoder::blockwiseToSparse(const MilOperation &op) {
   for (size_t i = 0; i < data.size(); ++i) {
     if (mask->v[i] == 0)
       continue;
-    int64_t rem = i, block = 0;
-    for (int64_t k = rank - 1; k >= 0; --k) {
-      idx[k] = rem % S[k];
-      rem /= S[k];
-    }
+    int64_t block = 0;
+    unflatten(i, S, idx);
     for (size_t k = 0; k < rank; ++k)
       block = block * scale->shape[k] + idx[k] / (S[k] / scale->shape[k]);
     double shift = offset->v.empty() ? 0.0 : offset->v[block];

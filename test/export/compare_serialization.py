@@ -33,6 +33,8 @@ import warnings
 warnings.filterwarnings("ignore")
 logging.disable(logging.WARNING)
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from mlir_text import dense_literal  # noqa: E402
 import numpy as np  # noqa: E402
 import coremltools as ct  # noqa: E402
 from coremltools.converters.mil.mil import Builder as mb  # noqa: E402
@@ -54,15 +56,7 @@ def f16(shape, scale=0.5):
     return (scale * rng.standard_normal(shape)).astype(np.float16)
 
 
-def literal(a):
-    """An MLIR dense literal of a numpy array."""
-    def fmt(v):
-        if isinstance(v, list):
-            return "[" + ", ".join(fmt(e) for e in v) + "]"
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        return repr(float(v)) if isinstance(v, float) else str(int(v))
-    return f"dense<{fmt(a.tolist())}>"
+literal = dense_literal
 
 
 def resource(name, a):

@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from mlir_text import dense_literal  # noqa: E402
 import numpy as np
 
 rng = np.random.default_rng(7)
@@ -200,15 +202,7 @@ CONSTS = {"linear": [1, 2], "layer_norm": [1, 2], "lut_to_dense_ios16": [0, 1],
           "blockwise_shift_scale": [0, 1, 2], "dequantize": [1], "constexpr_cast": [0]}
 
 
-def literal(a):
-    """An MLIR dense literal of a numpy array."""
-    def fmt(v):
-        if isinstance(v, list):
-            return "[" + ", ".join(fmt(e) for e in v) + "]"
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        return repr(float(v)) if isinstance(v, float) else str(int(v))
-    return f"dense<{fmt(a.tolist())}>"
+literal = dense_literal
 
 
 failed = 0
