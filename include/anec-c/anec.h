@@ -38,7 +38,7 @@ void anec_options_destroy(anec_options *options);
 
 /* Sets an option by its command-line name without the dashes: weights, os,
  * format, target, compute-units, pipeline, graph, prefill, context,
- * max-file-size, j, explain (true/false). ANEC_INVALID_ARGUMENT for an unknown name or a
+ * max-file-size, j, explain, force (true/false). ANEC_INVALID_ARGUMENT for an unknown name or a
  * malformed number (the option is then unchanged). Values are checked when
  * compiling. */
 anec_status anec_options_set(anec_options *options, const char *name, const char *value);

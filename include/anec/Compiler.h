@@ -28,6 +28,9 @@ struct CompileOptions {
   std::string inputText;
   /// The package (or MIL text folder) to write; chunks get _1, _2, ...
   std::string output;
+  /// Replace an existing output that is not an earlier anec output (never
+  /// an input, never a device).
+  bool force = false;
   std::string format = "mlpackage"; ///< mlpackage or mil
   std::string os = "ios18";         ///< ios16, ios17 or ios18
   int64_t prefill = 64;             ///< tokens per prefill call

@@ -105,6 +105,10 @@ anec_status anec_options_set(anec_options *options, const char *name, const char
     if (v != "true" && v != "false")
       return ANEC_INVALID_ARGUMENT;
     o.explain = v == "true";
+  } else if (key == "force") {
+    if (v != "true" && v != "false")
+      return ANEC_INVALID_ARGUMENT;
+    o.force = v == "true";
   } else
     return ANEC_INVALID_ARGUMENT;
   return ANEC_OK;

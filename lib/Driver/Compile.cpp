@@ -15,6 +15,7 @@
 #include "lib/Export/MilTextWriter.h"
 #include "lib/Export/MlPackageWriter.h"
 #include "lib/Partition/Target.h"
+#include "lib/Support/OutputPath.h"
 
 #include "absl/strings/str_cat.h"
 #include "mlir/IR/Diagnostics.h"
@@ -28,6 +29,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Signals.h"
 #include "llvm/Support/ThreadPool.h"
 #include "llvm/Support/Threading.h"
 
@@ -44,14 +46,18 @@ struct ReportFiles {
   llvm::SmallString<128> quantization, partition;
   ~ReportFiles() {
     for (auto *p : {&quantization, &partition})
-      if (!p->empty())
+      if (!p->empty()) {
         llvm::sys::fs::remove(*p);
+        llvm::sys::DontRemoveFileOnSignal(*p);
+      }
   }
 };
 
 absl::Status makeTemp(const char *prefix, llvm::SmallString<128> &path) {
   if (std::error_code ec = llvm::sys::fs::createTemporaryFile(prefix, "json", path))
     return absl::InternalError(absl::StrCat("cannot create a temporary file: ", ec.message()));
+  // Gone on SIGINT/SIGTERM too (the destructor of ReportFiles does not run).
+  llvm::sys::RemoveFileOnSignal(path);
   return absl::OkStatus();
 }
 
@@ -290,6 +296,18 @@ absl::StatusOr<anec::CompileResult> anec::compile(const CompileOptions &o) {
   if (o.threads > 1024)
     return absl::InvalidArgumentError(absl::StrCat("-j ", o.threads, " is not a thread count"));
 
+  // The outputs are checked before any work: nothing an input, a device,
+  // a missing folder or a file anec did not write (without --force).
+  support::OutputKind outputKind =
+      o.format == "mil" ? support::OutputKind::MilText : support::OutputKind::Package;
+  if (absl::Status s = support::checkOutput(o.output, outputKind, {o.input}, o.force); !s.ok())
+    return s;
+  if (!o.graph.empty())
+    if (absl::Status s =
+            support::checkOutput(o.graph, support::OutputKind::File, {o.input, o.output}, o.force);
+        !s.ok())
+      return s;
+
   ReportFiles reports;
   bool compressed = o.weights != "fp16";
   if (compressed)
@@ -384,7 +402,10 @@ absl::StatusOr<anec::CompileResult> anec::compile(const CompileOptions &o) {
     if (absl::Status s = driver::writeGraph(**module, o.graph); !s.ok())
       return s;
 
-  auto write = [&](ModuleOp m, const std::string &path) {
+  auto write = [&](ModuleOp m, const std::string &path) -> absl::Status {
+    // Every package (each chunk too) is checked before anything is written.
+    if (absl::Status s = support::checkOutput(path, outputKind, {o.input}, o.force); !s.ok())
+      return s;
     return o.format == "mil" ? exporter::writeMilText(m, path, {*os})
                              : exporter::writeMlPackage(m, path, {*os});
   };

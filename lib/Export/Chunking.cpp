@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "lib/Export/Chunking.h"
+#include "lib/Support/AtomicFile.h"
 #include "lib/Export/MilBlobWriter.h"
 
 #include "dialects/Mil/MilDialect.h"
@@ -338,14 +339,10 @@ absl::StatusOr<std::vector<std::string>> anec::exporter::writeChunked(
     names.push_back(llvm::sys::path::filename(path).str());
   }
   std::string manifest = stem + ".chunks.json";
-  {
-    std::ofstream f(manifest + ".tmp", std::ios::trunc);
-    f << chunkManifest(*chunks, names);
-    if (!f)
-      return absl::InternalError(absl::StrCat(manifest, ": cannot write"));
-  }
-  if (std::rename((manifest + ".tmp").c_str(), manifest.c_str()) != 0)
-    return absl::InternalError(absl::StrCat(manifest, ": cannot rename into place"));
+  if (absl::Status s = writeFileAtomically(manifest, chunkManifest(*chunks, names),
+                                           "chunk manifest");
+      !s.ok())
+    return s;
   written.push_back(manifest);
   return written;
 }

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "lib/Export/MilTextWriter.h"
+#include "lib/Support/OutputPath.h"
 #include "lib/Export/MilLowering.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -163,22 +164,10 @@ std::string anec::exporter::printMilText(const MilProgram &program) {
   return out;
 }
 
-absl::Status anec::exporter::replaceDirectory(const std::string &tmp, const std::string &dir) {
-  std::string old = dir + ".old";
-  llvm::sys::fs::remove_directories(old);
-  bool hadOld = llvm::sys::fs::exists(dir);
-  if (hadOld && llvm::sys::fs::rename(dir, old))
-    return absl::InternalError(absl::StrCat(dir, ": cannot move the previous output aside"));
-  if (llvm::sys::fs::rename(tmp, dir))
-    return absl::InternalError(absl::StrCat(dir, ": cannot rename into place"));
-  if (hadOld)
-    llvm::sys::fs::remove_directories(old);
-  return absl::OkStatus();
-}
-
 absl::Status anec::exporter::writeMilText(mlir::ModuleOp module, const std::string &dir,
                                           const MilTextOptions &options) {
-  std::string tmp = dir + ".tmp";
+  support::TempOutput temp(dir);
+  const std::string &tmp = temp.path();
   auto program = lowerIntoTemporary(module, options.os, tmp, "weights", dir);
   if (!program.ok())
     return program.status();
@@ -190,5 +179,5 @@ absl::Status anec::exporter::writeMilText(mlir::ModuleOp module, const std::stri
     if (!out)
       return absl::InternalError(absl::StrCat(dir, ": cannot write model.mil"));
   }
-  return replaceDirectory(tmp, dir);
+  return temp.commit();
 }

@@ -26,10 +26,6 @@ std::string printMilText(const MilProgram &program);
 absl::Status writeMilText(mlir::ModuleOp module, const std::string &dir,
                           const MilTextOptions &options);
 
-/// Replaces `dir` by the complete `tmp` folder (the previous output, if any,
-/// is only removed once the new one is in place).
-absl::Status replaceDirectory(const std::string &tmp, const std::string &dir);
-
 } // namespace anec::exporter
 
 #endif // ANEC_LIB_EXPORT_MILTEXTWRITER_H

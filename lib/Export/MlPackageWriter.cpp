@@ -10,6 +10,7 @@
 #include "lib/Export/MlPackageWriter.h"
 #include "lib/Export/MilLowering.h"
 #include "lib/Export/MilTextWriter.h"
+#include "lib/Support/OutputPath.h"
 
 #include "CoreML.pb.h"
 #include "MIL.pb.h"
@@ -285,7 +286,10 @@ void anec::exporter::buildModelProto(const MilProgram &program, spec::Model &mod
 
 absl::Status anec::exporter::writeMlPackage(mlir::ModuleOp module, const std::string &path,
                                             const MlPackageOptions &options) {
-  std::string tmp = path + ".tmp";
+  // Written beside the output under a name of this run's own, then moved
+  // into place (lib/Support/OutputPath.h).
+  support::TempOutput temp(path);
+  const std::string &tmp = temp.path();
   auto program = lowerIntoTemporary(module, options.os, tmp, "Data/com.apple.CoreML/weights", path);
   if (!program.ok())
     return program.status();
@@ -336,5 +340,5 @@ absl::Status anec::exporter::writeMlPackage(mlir::ModuleOp module, const std::st
     if (!out)
       return absl::InternalError(absl::StrCat(path, ": cannot write Manifest.json"));
   }
-  return replaceDirectory(tmp, path);
+  return temp.commit();
 }

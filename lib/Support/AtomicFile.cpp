@@ -1,5 +1,8 @@
 //===- AtomicFile.cpp - outputs that are whole or absent ------------------===//
 #include "lib/Support/AtomicFile.h"
+#include "lib/Support/OutputPath.h"
+
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "llvm/Support/FileSystem.h"
@@ -11,18 +14,15 @@ absl::Status anec::writeFileAtomically(const std::string &path, std::string_view
   llvm::sys::fs::file_status status;
   bool device = !llvm::sys::fs::status(path, status) && llvm::sys::fs::exists(status) &&
                 !llvm::sys::fs::is_regular_file(status) && !llvm::sys::fs::is_directory(status);
-  llvm::SmallString<256> tmp(path);
+  // A device (/dev/stdout) is written in place; a file through a temporary
+  // beside it, removed on failure and on SIGINT, renamed into place.
+  std::optional<support::TempOutput> tmp;
+  if (!device)
+    tmp.emplace(path);
+  std::string target = device ? path : tmp->path();
   std::error_code ec;
-  if (!device) {
-    int fd;
-    llvm::SmallString<256> model(path);
-    model += ".tmp-%%%%%%";
-    ec = llvm::sys::fs::createUniqueFile(model, fd, tmp);
-    if (!ec)
-      llvm::sys::Process::SafelyCloseFileDescriptor(fd);
-  }
-  if (!ec) {
-    llvm::raw_fd_ostream os(tmp, ec);
+  {
+    llvm::raw_fd_ostream os(target, ec);
     if (!ec) {
       os << llvm::StringRef(text.data(), text.size());
       os.close();
@@ -32,13 +32,12 @@ absl::Status anec::writeFileAtomically(const std::string &path, std::string_view
       }
     }
   }
-  if (!ec && !device)
-    ec = llvm::sys::fs::rename(tmp, path);
-  if (ec) {
-    if (!device)
-      llvm::sys::fs::remove(tmp);
+  if (ec)
     return absl::InternalError(
         absl::StrCat("cannot write the ", std::string(what), " '", path, "': ", ec.message()));
-  }
+  if (!device)
+    if (absl::Status s = tmp->commit(); !s.ok())
+      return absl::InternalError(absl::StrCat("cannot write the ", std::string(what), " '", path,
+                                              "': ", s.message()));
   return absl::OkStatus();
 }

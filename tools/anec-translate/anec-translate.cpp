@@ -8,6 +8,9 @@
 #include "dialects/Mil/MilContracts.h"
 #include "anec/Registration.h"
 #include "lib/Export/Chunking.h"
+#include "lib/Support/OutputPath.h"
+
+#include <optional>
 #include "lib/Export/MilTextWriter.h"
 #include "lib/Export/MlPackageWriter.h"
 #include "lib/Import/GgufImporter.h"
@@ -80,6 +83,9 @@ static cl::opt<std::string> printContracts(
     cl::desc("Print the MIL op contracts the verifier enforces (markdown or json) and exit"));
 static cl::opt<bool> emitBytecode("emit-bytecode", cl::desc("Write MLIR bytecode"));
 static cl::opt<bool> quiet("quiet", cl::desc("Print nothing but errors"));
+static cl::opt<bool> force("force",
+                           cl::desc("Replace an existing output that anec did not write (never "
+                                    "an input, never a device)"));
 
 static int fail(const std::string &message) {
   fmt::print(stderr, "anec-translate: error: {}\n", message);
@@ -88,13 +94,22 @@ static int fail(const std::string &message) {
 
 /// Writes `module` to -o (text with locations, or bytecode), through a
 /// temporary file renamed into place.
-static int writeModule(ModuleOp module) {
+static int writeModule(ModuleOp module, const std::string &input) {
   // Devices and pipes (-o /dev/null) are written directly: renaming a file
   // over them would replace them.
   llvm::sys::fs::file_status st;
   bool special = !llvm::sys::fs::status(output, st) && llvm::sys::fs::exists(st) &&
                  !llvm::sys::fs::is_regular_file(st);
-  std::string tmp = output == "-" || special ? output.getValue() : output + ".tmp";
+  std::optional<anec::support::TempOutput> temp;
+  if (output != "-") {
+    if (absl::Status s = anec::support::checkOutput(output, anec::support::OutputKind::File,
+                                                    {input}, force);
+        !s.ok())
+      return fail(std::string(s.message()));
+    if (!special)
+      temp.emplace(output);
+  }
+  std::string tmp = temp ? temp->path() : output.getValue();
   {
     std::error_code ec;
     llvm::raw_fd_ostream os(tmp, ec);
@@ -111,8 +126,9 @@ static int writeModule(ModuleOp module) {
     if (os.has_error())
       return fail(fmt::format("{}: write failed", output.getValue()));
   }
-  if (tmp != output && std::rename(tmp.c_str(), output.c_str()) != 0)
-    return fail(fmt::format("{}: cannot rename into place", output.getValue()));
+  if (temp)
+    if (absl::Status s = temp->commit(); !s.ok())
+      return fail(std::string(s.message()));
   return 0;
 }
 
@@ -121,6 +137,7 @@ int main(int argc, char **argv) {
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "anec importers and exporters\n");
+  anec::support::removeTemporariesOnInterrupt();
   if (!printContracts.empty()) {
     if (printContracts != "markdown" && printContracts != "json")
       return fail(fmt::format("--print-mil-contracts must be markdown or json, got '{}'",
@@ -164,7 +181,14 @@ int main(int argc, char **argv) {
     anec::exporter::TargetOS os = *parsed;
     if (output == "-")
       return fail("exports need -o");
-    auto write = [&](mlir::ModuleOp m, const std::string &path) {
+    auto write = [&](mlir::ModuleOp m, const std::string &path) -> absl::Status {
+      if (absl::Status s = anec::support::checkOutput(
+              path,
+              toMilText.empty() ? anec::support::OutputKind::Package
+                                : anec::support::OutputKind::MilText,
+              {input}, force);
+          !s.ok())
+        return s;
       return toMilText.empty() ? anec::exporter::writeMlPackage(m, path, {os})
                                : anec::exporter::writeMilText(m, path, {os});
     };
@@ -184,7 +208,8 @@ int main(int argc, char **argv) {
                       : anec::import::importMilText(&ctx, importMilTextPath);
     if (!module.ok())
       return fail(std::string(module.status().message()));
-    return writeModule(**module);
+    return writeModule(**module,
+                       importMilTextPath.empty() ? importMlPackagePath : importMilTextPath);
   }
   if (importHf.empty() && importGguf.empty())
     return fail("nothing to do: give --import-hf DIR, --mil-to-mil-text FILE or --make-tiny-model DIR");
@@ -214,5 +239,5 @@ int main(int argc, char **argv) {
                report.fp16Overflows, report.fp16Underflows);
   }
 
-  return writeModule(**module);
+  return writeModule(**module, importGguf.empty() ? importHf.getValue() : importGguf.getValue());
 }

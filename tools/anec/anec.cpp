@@ -13,6 +13,7 @@
 #include "anec/Registration.h"
 #include "lib/Driver/Load.h"
 #include "lib/Support/AtomicFile.h"
+#include "lib/Support/OutputPath.h"
 
 #include "dialects/Mil/MilDialect.h"
 
@@ -86,6 +87,9 @@ static cl::opt<bool> passTiming("pass-timing",
 static cl::opt<unsigned> jobs("j", cl::desc("Worker threads (default: every core)"), cl::init(0));
 static cl::opt<bool> printPipeline("print-pipeline", cl::desc("Print the pass pipeline and exit"));
 static cl::opt<bool> quiet("quiet", cl::desc("Print nothing but errors"));
+static cl::opt<bool> force("force",
+                           cl::desc("Replace an existing output that anec did not write (never "
+                                    "an input, never a device)"));
 static cl::extrahelp exitCodes(R"(
 Commands:
   compile INPUT -o OUTPUT   Compile a model (Hugging Face folder, .gguf, .mlpackage, MIL text
@@ -242,6 +246,7 @@ int compileCommand() {
   o.threads = jobs;
   o.graph = graph;
   o.passTiming = passTiming;
+  o.force = force;
   if (printPipeline) {
     absl::StatusOr<std::string> p = anec::compilePipeline(o);
     if (!p.ok())
@@ -253,6 +258,14 @@ int compileCommand() {
     return fail("compile needs -o OUTPUT", 2);
   if (!quantReport.empty() && weights == "fp16")
     return fail("--quant-report needs compressed weights (--weights other than fp16)", 2);
+  // Reports are checked before the work, as the package is.
+  for (const std::string *report : {&reportFile.getValue(), &quantReport.getValue(),
+                                    &partitionReport.getValue()})
+    if (!report->empty())
+      if (absl::Status s = anec::support::checkOutput(*report, anec::support::OutputKind::File,
+                                                      {input, output}, force);
+          !s.ok())
+        return fail(std::string(s.message()));
   ProgressDisplay display;
   if (!quiet)
     o.progress = [&](std::string_view step, int64_t done, int64_t total) {
@@ -425,6 +438,7 @@ int main(int argc, char **argv) {
   anec::registerPasses();
   cl::ParseCommandLineOptions(argc, argv,
                               "anec: transformer models to Apple Neural Engine programs\n");
+  anec::support::removeTemporariesOnInterrupt();
   if (command == "compile")
     return compileCommand();
   if (command == "inspect")
