@@ -248,6 +248,16 @@ void ReshapeOp::getCanonicalizationPatterns(RewritePatternSet &results,
 
 // transpose(x, identity) -> x; transpose(c) -> c'
 OpFoldResult TransposeOp::fold(FoldAdaptor a) {
+  // Entries counted from the end (-1) are made non-negative in place, so
+  // that every later reader of perm may index with it.
+  if (llvm::any_of(getPerm(), [](int64_t p) { return p < 0; })) {
+    SmallVector<int64_t> normalized(getPerm());
+    for (int64_t &p : normalized)
+      if (p < 0)
+        p += (int64_t)normalized.size();
+    setPerm(normalized);
+    return getResult();
+  }
   ArrayRef<int64_t> perm = getPerm();
   bool identity = true;
   for (auto [i, p] : llvm::enumerate(perm))
@@ -286,7 +296,8 @@ struct TransposeOfTranspose : OpRewritePattern<TransposeOp> {
   LogicalResult matchAndRewrite(TransposeOp op,
                                 PatternRewriter &rewriter) const override {
     auto inner = op.getX().getDefiningOp<TransposeOp>();
-    if (!inner)
+    auto negative = [](int64_t p) { return p < 0; };
+    if (!inner || llvm::any_of(op.getPerm(), negative) || llvm::any_of(inner.getPerm(), negative))
       return failure();
     SmallVector<int64_t> perm;
     for (int64_t p : op.getPerm())

@@ -6,6 +6,7 @@
 // can carry), which are read back into the result and removed.
 //
 //===----------------------------------------------------------------------===//
+#include "lib/Support/Json.h"
 #include "anec/Compiler.h"
 #include "anec/Progress.h"
 #include "anec/Registration.h"
@@ -429,7 +430,7 @@ absl::StatusOr<anec::CompileResult> anec::compile(const CompileOptions &o) {
 
   // The partition summary, and one report holding everything.
   llvm::json::Object combined;
-  llvm::Expected<llvm::json::Value> partition = llvm::json::parse(result.partitionReport);
+  llvm::Expected<llvm::json::Value> partition = anec::parseJson(result.partitionReport);
   if (!partition) {
     llvm::consumeError(partition.takeError());
     return absl::InternalError("the partition pass wrote no report");
@@ -449,7 +450,7 @@ absl::StatusOr<anec::CompileResult> anec::compile(const CompileOptions &o) {
   }
   combined["partition"] = std::move(*partition);
   if (compressed) {
-    llvm::Expected<llvm::json::Value> quant = llvm::json::parse(result.quantizationReport);
+    llvm::Expected<llvm::json::Value> quant = anec::parseJson(result.quantizationReport);
     if (!quant) {
       llvm::consumeError(quant.takeError());
       return absl::InternalError("the compression pass wrote no report");

@@ -1,4 +1,5 @@
 //===- Load.cpp - any input anec reads, as a mil module --------------------===//
+#include "lib/Support/Nesting.h"
 #include "lib/Driver/Load.h"
 #include "lib/Export/MilBlobWriter.h"
 #include "lib/Import/GgufImporter.h"
@@ -25,6 +26,8 @@ namespace {
 absl::StatusOr<OwningOpRef<ModuleOp>> parseBuffer(MLIRContext &ctx,
                                                   std::unique_ptr<llvm::MemoryBuffer> buffer,
                                                   const std::string &name) {
+  if (absl::Status s = anec::checkMlirNesting(buffer->getBuffer(), name); !s.ok())
+    return s;
   llvm::SourceMgr sm;
   sm.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
   std::string messages;

@@ -6,6 +6,7 @@
 // to the package, and each weight reference checked against weight.bin.
 //
 //===----------------------------------------------------------------------===//
+#include "lib/Support/Json.h"
 #include "lib/Import/MilProgramImporter.h"
 #include "lib/Import/SafeTensors.h"
 
@@ -328,7 +329,7 @@ anec::import::importMlPackage(mlir::MLIRContext *ctx, const std::string &path) {
     return bad(mpath, "larger than any manifest (1 MiB)");
   if (absl::Status s = checkJsonDepth((*manifestBuf)->getBuffer(), 16, mpath); !s.ok())
     return s;
-  auto json = llvm::json::parse((*manifestBuf)->getBuffer());
+  auto json = anec::parseJson((*manifestBuf)->getBuffer());
   if (!json)
     return bad(mpath, absl::StrCat("not valid JSON: ", llvm::toString(json.takeError())));
   const llvm::json::Object *manifest = json->getAsObject();

@@ -1,4 +1,5 @@
 //===- ModelConfig.cpp - parse config.json ----------------------------------===//
+#include "lib/Support/Json.h"
 #include "lib/Import/ModelConfig.h"
 #include "lib/Import/SafeTensors.h"
 
@@ -37,7 +38,7 @@ absl::StatusOr<ModelConfig> anec::import::parseHfConfig(const std::string &text,
                                                         const std::string &path) {
   if (absl::Status s = checkJsonDepth(text, 16, path); !s.ok())
     return s;
-  auto json = llvm::json::parse(text);
+  auto json = anec::parseJson(text);
   if (!json)
     return bad(path, absl::StrCat("not valid JSON: ", llvm::toString(json.takeError())));
   const llvm::json::Object *o = json->getAsObject();

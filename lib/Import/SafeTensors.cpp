@@ -5,6 +5,7 @@
 // data section. Offsets are relative to the data section, end exclusive.
 //
 //===----------------------------------------------------------------------===//
+#include "lib/Support/Json.h"
 #include "lib/Import/SafeTensors.h"
 #include "lib/Support/MappedFiles.h"
 
@@ -98,7 +99,7 @@ static std::optional<std::string> duplicateTopLevelKey(llvm::StringRef text) {
       size_t next = text.find_first_not_of(" \t\r\n", i + 1);
       if (next == llvm::StringRef::npos || text[next] != ':')
         continue;
-      auto key = llvm::json::parse(text.slice(start, i + 1));
+      auto key = anec::parseJson(text.slice(start, i + 1));
       if (!key) {
         llvm::consumeError(key.takeError());
         continue;
@@ -138,7 +139,7 @@ anec::import::readSafetensors(const std::string &path) {
   uint64_t dataStart = 8 + headerLen, dataSize = bytes.size() - dataStart;
   if (absl::Status s = checkJsonDepth(header, 16, path); !s.ok())
     return s;
-  llvm::Expected<llvm::json::Value> json = llvm::json::parse(header);
+  llvm::Expected<llvm::json::Value> json = anec::parseJson(header);
   if (!json)
     return bad(path, absl::StrCat("header is not valid JSON: ",
                                   llvm::toString(json.takeError())));
@@ -232,7 +233,7 @@ absl::StatusOr<Checkpoint> Checkpoint::open(const std::string &dir) {
     llvm::StringRef text = (*buffer)->getBuffer();
     if (absl::Status s = checkJsonDepth(text, 16, index.str().str()); !s.ok())
       return s;
-    auto json = llvm::json::parse(text);
+    auto json = anec::parseJson(text);
     if (!json)
       return bad(index.str().str(), absl::StrCat("not valid JSON: ",
                                                  llvm::toString(json.takeError())));

@@ -5,6 +5,7 @@
 // downloaded here.
 //
 //===----------------------------------------------------------------------===//
+#include "lib/Support/Json.h"
 #include "lib/Import/SyntheticCheckpoint.h"
 #include "lib/Import/ModelConfig.h"
 #include "lib/Import/SafeTensors.h"
@@ -51,7 +52,7 @@ absl::Status anec::import::writeSyntheticCheckpoint(const std::string &configPat
   auto buffer = llvm::MemoryBuffer::getFile(configPath, /*IsText=*/true);
   if (!buffer)
     return absl::NotFoundError(absl::StrCat(configPath, ": cannot open"));
-  auto json = llvm::json::parse((*buffer)->getBuffer());
+  auto json = anec::parseJson((*buffer)->getBuffer());
   if (!json || !json->getAsObject())
     return absl::InvalidArgumentError(absl::StrCat(configPath, ": not a JSON object"));
   llvm::json::Object object = *json->getAsObject();

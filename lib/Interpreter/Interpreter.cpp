@@ -749,7 +749,11 @@ absl::Status Frame::slice(Operation *op, Value xv, const StridedSlice &s) {
 absl::Status Frame::transpose(TransposeOp op) {
   const Tensor &x = get(op.getX());
   auto xs = stridesOf(x.shape);
-  ArrayRef<int64_t> perm = op.getPerm();
+  // perm may count axes from the end (numpy's -1), as type inference does.
+  SmallVector<int64_t> perm(op.getPerm());
+  for (int64_t &p : perm)
+    if (p < 0)
+      p += (int64_t)x.shape.size();
   set(op.getResult(), moveElements(x, op.getResult(), [&](ArrayRef<int64_t> c) {
         int64_t off = 0;
         for (size_t d = 0; d < c.size(); ++d)

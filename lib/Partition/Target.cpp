@@ -1,4 +1,5 @@
 //===- Target.cpp - a chip's compute units as data -------------------------===//
+#include "lib/Support/Json.h"
 #include "lib/Partition/Target.h"
 
 #include "absl/strings/str_cat.h"
@@ -47,7 +48,7 @@ std::vector<std::string> anec::partition::builtinTargets() {
 
 absl::StatusOr<Target> anec::partition::parseTarget(const std::string &text,
                                                     const std::string &origin) {
-  llvm::Expected<llvm::json::Value> parsed = llvm::json::parse(text);
+  llvm::Expected<llvm::json::Value> parsed = anec::parseJson(text);
   if (!parsed) {
     std::string why = llvm::toString(parsed.takeError());
     return absl::InvalidArgumentError(absl::StrCat(origin, ": not valid JSON: ", why));

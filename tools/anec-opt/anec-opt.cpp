@@ -4,6 +4,7 @@
 // pass is also available on its own for lit tests.
 //
 //===----------------------------------------------------------------------===//
+#include "lib/Support/Nesting.h"
 #include "anec/Registration.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -20,6 +21,12 @@ int main(int argc, char **argv) {
   anec::registerPasses();
   auto [input, output] = mlir::registerAndParseCLIOptions(
       argc, argv, "anec optimizer: mil dialect and ANE passes\n", registry);
+  // Input nested too deep for the recursive parser is refused first.
+  if (input != "-")
+    if (absl::Status s = anec::checkMlirFileNesting(input); !s.ok()) {
+      llvm::errs() << "anec-opt: error: " << std::string(s.message()) << "\n";
+      return 1;
+    }
   // An output that is a device or pipe (-o /dev/null) becomes stdout: the
   // output file's clean-up on failure would otherwise delete it (as root).
   llvm::sys::fs::file_status st;

@@ -9,6 +9,8 @@
 // tolerance was exceeded, 2 on an error.
 //
 //===----------------------------------------------------------------------===//
+#include "lib/Support/Nesting.h"
+#include "lib/Support/Json.h"
 #include "anec/Interpreter.h"
 #include "anec/Registration.h"
 #include "lib/Interpreter/Compare.h"
@@ -179,7 +181,7 @@ public:
     auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
     if (!buffer)
       return absl::NotFoundError(path + ": cannot open");
-    auto json = llvm::json::parse((*buffer)->getBuffer());
+    auto json = anec::parseJson((*buffer)->getBuffer());
     const llvm::json::Array *chunks =
         json && json->getAsObject() ? json->getAsObject()->getArray("chunks") : nullptr;
     if (!chunks) {
@@ -349,6 +351,10 @@ int main(int argc, char **argv) {
         return nullptr;
       }
       return std::move(*m);
+    }
+    if (absl::Status s = anec::checkMlirFileNesting(path); !s.ok()) {
+      fmt::print(stderr, "anec-run: error: {}\n", std::string(s.message()));
+      return nullptr;
     }
     llvm::SourceMgr sm;
     SourceMgrDiagnosticHandler handler(sm, &ctx);

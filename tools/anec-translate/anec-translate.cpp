@@ -5,6 +5,7 @@
 //   anec-translate --make-tiny-model DIR
 //
 //===----------------------------------------------------------------------===//
+#include "lib/Support/Nesting.h"
 #include "dialects/Mil/MilContracts.h"
 #include "anec/Registration.h"
 #include "lib/Export/Chunking.h"
@@ -172,6 +173,8 @@ int main(int argc, char **argv) {
     MLIRContext ctx(registry);
     llvm::SourceMgr sm;
     SourceMgrDiagnosticHandler handler(sm, &ctx);
+    if (absl::Status s = anec::checkMlirFileNesting(input); !s.ok())
+      return fail(std::string(s.message()));
     OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(input, &ctx);
     if (!module)
       return fail(fmt::format("cannot load '{}'", input));

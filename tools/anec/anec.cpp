@@ -9,6 +9,7 @@
 // the summary, and the report files.
 //
 //===----------------------------------------------------------------------===//
+#include "lib/Support/Json.h"
 #include "anec/Compiler.h"
 #include "anec/Registration.h"
 #include "lib/Driver/Load.h"
@@ -168,7 +169,7 @@ private:
 
 /// The top object of a report, or null when it is not one.
 std::optional<llvm::json::Object> reportObject(const std::string &json) {
-  llvm::Expected<llvm::json::Value> parsed = llvm::json::parse(json);
+  llvm::Expected<llvm::json::Value> parsed = anec::parseJson(json);
   if (!parsed) {
     llvm::consumeError(parsed.takeError());
     return std::nullopt;
