@@ -229,6 +229,14 @@ struct LimitDimensionsPass : anec::impl::LimitDimensionsBase<LimitDimensionsPass
 
   void runOnOperation() override {
     func::FuncOp fn = getOperation();
+    if (maxDim < 1) {
+      fn.emitError("max-dim must be at least 1, got ") << (int64_t)maxDim;
+      return signalPassFailure();
+    }
+    if (alignBytes < 0) {
+      fn.emitError("align-bytes must not be negative, got ") << (int64_t)alignBytes;
+      return signalPassFailure();
+    }
     SmallVector<LinearOp> wide;
     SmallVector<GatherOp> lookups;
     fn.walk([&](Operation *op) {

@@ -60,6 +60,11 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
       module.emitError("mode must be kmeans, uniform or unique, got '") << mode << "'";
       return signalPassFailure();
     }
+    if (!std::isfinite((double)mixedBits) || mixedBits < 0 || mixedBits > 8) {
+      module.emitError("mixed-bits must be 0 (off) or an average from 2 to 8 bits, got ")
+          << (double)mixedBits;
+      return signalPassFailure();
+    }
     if (mode == "unique" && mixedBits > 0) {
       module.emitError("mode=unique chooses its own bits; it does not combine with mixed-bits");
       return signalPassFailure();

@@ -56,6 +56,14 @@ struct Options {
 /// persist across calls: a function's state argument is keyed by its
 /// `mil.state_name` argument attribute, else by its position, so `prefill`
 /// and `decode` share the cache. States start as zeros.
+/// Largest tensor the interpreter runs (elements): a type beyond it is a
+/// hostile or mistaken program, refused before anything is allocated.
+constexpr int64_t kMaxTensorElements = int64_t(1) << 30;
+
+/// OK when every tensor of `module` (arguments, results, states) holds at
+/// most kMaxTensorElements; else an error naming the value.
+absl::Status checkTensorSizes(mlir::ModuleOp module);
+
 class Interpreter {
 public:
   Interpreter(mlir::ModuleOp module, Options options);
@@ -86,6 +94,7 @@ public:
                           std::vector<std::shared_ptr<const Tensor>>>;
 
 private:
+  bool sizesChecked = false;
   mutable mlir::ModuleOp module;
   Options options;
   absl::flat_hash_map<std::string, Tensor> states;

@@ -290,6 +290,10 @@ public:
         int64_t from = perm.empty() ? r : perm[r];
         const char *block = t.data.data() + (from * blocks + k) * blockBytes;
         memcpy(&scales[r * blocks + k], block, 2);
+        if ((scales[r * blocks + k] & 0x7c00) == 0x7c00)
+          return absl::InvalidArgumentError(absl::StrCat(
+              path, ": tensor '", name, "' has a NaN or infinite block scale (row ", from,
+              ", block ", k, ")"));
         for (int j = 0; j < 32; ++j) {
           int64_t e = r * cols + k * 32 + j;
           if (q8) {

@@ -49,6 +49,13 @@ uint16_t toBf16(float v) {
 absl::Status anec::import::writeSyntheticCheckpoint(const std::string &configPath,
                                                     const std::string &dir,
                                                     const SyntheticOptions &options) {
+  // 0 keeps the config's own count; anything else must be a real size.
+  if (options.layers < 0 || options.layers > 1024)
+    return absl::InvalidArgumentError(
+        absl::StrCat("--layers must be from 1 to 1024 (0: the config's), got ", options.layers));
+  if (options.vocab < 0 || options.vocab > (int64_t(1) << 22))
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--vocab must be from 1 to ", int64_t(1) << 22, " (0: the config's), got ", options.vocab));
   auto buffer = llvm::MemoryBuffer::getFile(configPath, /*IsText=*/true);
   if (!buffer)
     return absl::NotFoundError(absl::StrCat(configPath, ": cannot open"));

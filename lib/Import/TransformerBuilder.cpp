@@ -343,11 +343,48 @@ absl::Status FunctionBuilder::build(StringRef fnName, ModuleOp module) {
 
 } // namespace
 
+namespace {
+
+/// What every importer's config and options must hold before anything is
+/// built or allocated: finite, positive numbers, sizes the program can hold
+/// in memory, and as many layers in the checkpoint as the config claims.
+absl::Status checkBuildable(const ModelConfig &c, WeightSource &weights,
+                            const ImportOptions &o) {
+  auto bad = [](const std::string &what) { return absl::InvalidArgumentError(what); };
+  if (!std::isfinite(c.rmsEps) || c.rmsEps <= 0 || c.rmsEps > 1)
+    return bad(absl::StrCat("the RMSNorm epsilon ", c.rmsEps, " is not a small positive number"));
+  if (!std::isfinite(c.ropeTheta) || c.ropeTheta <= 1)
+    return bad(absl::StrCat("the rotary base (rope theta) ", c.ropeTheta,
+                            " is not a finite number above 1"));
+  if (c.headDim < 2 || c.headDim % 2)
+    return bad(absl::StrCat("head_dim ", c.headDim, " must be even and at least 2 for rotary "
+                            "embeddings"));
+  // Tables of (context x head_dim) and masks of (tokens x context) are made
+  // at import: sizes past these are typos, not models.
+  constexpr int64_t kMaxContext = 131072, kMaxFullSequence = 16384;
+  if (o.fullSequence && (o.sequence < 1 || o.sequence > kMaxFullSequence))
+    return bad(absl::StrCat("a full sequence of ", o.sequence, " tokens is outside 1..",
+                            kMaxFullSequence));
+  if (!o.fullSequence && (o.context < 1 || o.context > kMaxContext))
+    return bad(absl::StrCat("a context of ", o.context, " tokens is outside 1..", kMaxContext));
+  // A config claiming more layers than the checkpoint holds is caught
+  // before a million layers are built.
+  std::string last = absl::StrCat("model.layers.", c.layers - 1, ".self_attn.q_proj.weight");
+  if (c.layers < 1 || !weights.has(last))
+    return bad(absl::StrCat("the config claims ", c.layers,
+                            " layers, but the checkpoint has no '", last, "'"));
+  return absl::OkStatus();
+}
+
+} // namespace
+
 absl::StatusOr<OwningOpRef<ModuleOp>>
 anec::import::buildTransformer(MLIRContext *ctx, const ModelConfig &config,
                                WeightSource &weights,
                                const ImportOptions &options) {
   ctx->loadDialect<MilDialect, func::FuncDialect>();
+  if (absl::Status s = checkBuildable(config, weights, options); !s.ok())
+    return s;
   OpBuilder b(ctx);
   OwningOpRef<ModuleOp> module = ModuleOp::create(b.getUnknownLoc());
   if (options.fullSequence) {

@@ -1286,12 +1286,50 @@ func::FuncOp lookupFunction(ModuleOp module, StringRef name) {
   return only;
 }
 
+absl::Status anec::interp::checkTensorSizes(ModuleOp module) {
+  absl::Status status = absl::OkStatus();
+  auto check = [&](Type t, Location loc) {
+    if (auto s = dyn_cast<StateType>(t))
+      t = s.getWrappedType();
+    auto r = dyn_cast<RankedTensorType>(t);
+    if (!r || !status.ok())
+      return;
+    // Elements multiplied with an overflow check.
+    int64_t n = 1;
+    for (int64_t d : r.getShape()) {
+      if (d < 0 || (d > 0 && n > kMaxTensorElements / d) || (n *= d) > kMaxTensorElements) {
+        std::string where;
+        llvm::raw_string_ostream os(where);
+        os << loc << ": " << r;
+        status = absl::InvalidArgumentError(absl::StrCat(
+            where, " holds more than ", kMaxTensorElements,
+            " elements: more than the interpreter runs"));
+        return;
+      }
+    }
+  };
+  module.walk([&](Operation *op) {
+    for (Value v : op->getResults())
+      check(v.getType(), op->getLoc());
+    for (Region &region : op->getRegions())
+      for (Block &block : region)
+        for (BlockArgument arg : block.getArguments())
+          check(arg.getType(), op->getLoc());
+  });
+  return status;
+}
+
 absl::StatusOr<std::vector<Tensor>>
 Interpreter::run(StringRef function, const std::vector<Tensor> &inputs) {
   auto fn = lookupFunction(module, function);
   if (!fn)
     return absl::NotFoundError(
         absl::StrCat("no function '", function.str(), "' in the module"));
+  if (!sizesChecked) {
+    if (absl::Status s = checkTensorSizes(module); !s.ok())
+      return s;
+    sizesChecked = true;
+  }
   Frame frame(*this, options, states, constants, opTimes, callFunction);
   return frame.run(fn, inputs);
 }

@@ -318,6 +318,11 @@ int main(int argc, char **argv) {
   registerDialects(registry);
   registerPasses();
   cl::ParseCommandLineOptions(argc, argv, "anec reference interpreter\n");
+  // Tolerances are numbers: NaN would make every comparison pass or fail.
+  for (auto [name, value] : {std::pair{"max-rel", maxRel.getValue()}, {"min-snr", minSnr.getValue()},
+                             {"min-top1", minTop1.getValue()}, {"max-kl", maxKl.getValue()}})
+    if (std::isnan(value))
+      return fail(fmt::format("--{} must be a number, got nan", name));
 
   auto parseMode = [](const std::string &m, NumericMode &out) {
     if (m == "fp32")
@@ -363,6 +368,9 @@ int main(int argc, char **argv) {
   OwningOpRef<ModuleOp> module = load(inputFile);
   if (!module)
     return fail(fmt::format("cannot load '{}'", inputFile.getValue()));
+  // Before any input is made: a huge tensor type is refused, not allocated.
+  if (absl::Status s = anec::interp::checkTensorSizes(*module); !s.ok())
+    return fail(fmt::format("{}: {}", inputFile.getValue(), std::string(s.message())));
 
   OwningOpRef<ModuleOp> other;
   if (!compareFile.empty()) {
