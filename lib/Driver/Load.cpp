@@ -1,4 +1,5 @@
 //===- Load.cpp - any input anec reads, as a mil module --------------------===//
+#include "lib/Support/InputFile.h"
 #include "lib/Support/Nesting.h"
 #include "lib/Driver/Load.h"
 #include "lib/Export/MilBlobWriter.h"
@@ -64,6 +65,8 @@ anec::driver::loadModel(MLIRContext &ctx, const std::string &path,
   if (llvm::sys::fs::exists(mil))
     return import::importMilText(&ctx, path);
   if (llvm::StringRef(path).ends_with(".mlir") || llvm::StringRef(path).ends_with(".mlirbc")) {
+    if (absl::Status regular = anec::requireRegularFile(path); !regular.ok())
+      return regular;
     auto buffer = llvm::MemoryBuffer::getFile(path);
     if (!buffer)
       return absl::NotFoundError(absl::StrCat(path, ": ", buffer.getError().message()));

@@ -6,6 +6,7 @@
 // against the file before it is used.
 //
 //===----------------------------------------------------------------------===//
+#include "lib/Support/InputFile.h"
 #include "lib/Import/GgufImporter.h"
 #include "lib/Support/MappedFiles.h"
 
@@ -344,6 +345,8 @@ private:
 absl::StatusOr<OwningOpRef<ModuleOp>>
 anec::import::importGguf(MLIRContext *ctx, const std::string &path, const ImportOptions &options,
                          ImportReport *report) {
+  if (absl::Status regular = anec::requireRegularFile(path); !regular.ok())
+    return regular;
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/false);
   if (!buffer)

@@ -6,6 +6,7 @@
 // in the graph; the conversion happens when the weights are written.
 //
 //===----------------------------------------------------------------------===//
+#include "lib/Support/InputFile.h"
 #include "lib/Import/HfImporter.h"
 #include "lib/Support/Half.h"
 #include "lib/Support/MappedFiles.h"
@@ -116,6 +117,8 @@ anec::import::importHuggingFace(MLIRContext *ctx, const std::string &dir,
                                 ImportReport *report) {
   llvm::SmallString<256> configPath(dir);
   llvm::sys::path::append(configPath, "config.json");
+  if (absl::Status regular = anec::requireRegularFile(configPath); !regular.ok())
+    return regular;
   auto buffer = llvm::MemoryBuffer::getFile(configPath, /*IsText=*/true);
   if (!buffer)
     return absl::NotFoundError(absl::StrCat(configPath.str().str(), ": cannot open: ",

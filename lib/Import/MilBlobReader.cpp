@@ -1,4 +1,5 @@
 //===- MilBlobReader.cpp - read a MILBlob v2 weight file -------------------===//
+#include "lib/Support/InputFile.h"
 #include "lib/Import/MilBlobReader.h"
 
 #include "absl/strings/str_cat.h"
@@ -8,6 +9,8 @@
 using namespace anec::import;
 
 absl::StatusOr<MilBlobReader> MilBlobReader::open(const std::string &path) {
+  if (absl::Status regular = anec::requireRegularFile(path); !regular.ok())
+    return regular;
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/false);
   if (!buffer)

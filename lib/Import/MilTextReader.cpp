@@ -5,6 +5,7 @@
 // with rank-0 tensors for scalars). Errors name the file, line and column.
 //
 //===----------------------------------------------------------------------===//
+#include "lib/Support/InputFile.h"
 #include "lib/Import/MilProgramImporter.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -547,6 +548,8 @@ anec::import::importMilText(mlir::MLIRContext *ctx, const std::string &dir) {
   if (llvm::sys::fs::is_directory(dir))
     llvm::sys::path::append(milPath, "model.mil");
   std::string mp = milPath.str().str();
+  if (absl::Status regular = anec::requireRegularFile(milPath); !regular.ok())
+    return regular;
   auto buffer = llvm::MemoryBuffer::getFile(milPath, /*IsText=*/true);
   if (!buffer)
     return absl::NotFoundError(absl::StrCat(mp, ": cannot open"));

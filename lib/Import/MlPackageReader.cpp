@@ -6,6 +6,7 @@
 // to the package, and each weight reference checked against weight.bin.
 //
 //===----------------------------------------------------------------------===//
+#include "lib/Support/InputFile.h"
 #include "lib/Support/Json.h"
 #include "lib/Import/MilProgramImporter.h"
 #include "lib/Import/SafeTensors.h"
@@ -321,6 +322,8 @@ absl::StatusOr<mlir::OwningOpRef<mlir::ModuleOp>>
 anec::import::importMlPackage(mlir::MLIRContext *ctx, const std::string &path) {
   llvm::SmallString<256> manifestPath(path);
   llvm::sys::path::append(manifestPath, "Manifest.json");
+  if (absl::Status regular = anec::requireRegularFile(manifestPath); !regular.ok())
+    return regular;
   auto manifestBuf = llvm::MemoryBuffer::getFile(manifestPath, /*IsText=*/true);
   if (!manifestBuf)
     return absl::NotFoundError(absl::StrCat(manifestPath.str().str(), ": cannot open"));
@@ -359,6 +362,8 @@ anec::import::importMlPackage(mlir::MLIRContext *ctx, const std::string &path) {
   // Protobuf messages cannot exceed 2 GiB.
   if (size > (uint64_t(1) << 31) - 1)
     return bad(mp, absl::StrCat(size, " bytes is larger than a protobuf message can be"));
+  if (absl::Status regular = anec::requireRegularFile(modelPath); !regular.ok())
+    return regular;
   auto modelBuf = llvm::MemoryBuffer::getFile(modelPath, /*IsText=*/false,
                                               /*RequiresNullTerminator=*/false);
   if (!modelBuf)

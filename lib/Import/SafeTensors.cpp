@@ -5,6 +5,7 @@
 // data section. Offsets are relative to the data section, end exclusive.
 //
 //===----------------------------------------------------------------------===//
+#include "lib/Support/InputFile.h"
 #include "lib/Support/Json.h"
 #include "lib/Import/SafeTensors.h"
 #include "lib/Support/MappedFiles.h"
@@ -114,6 +115,8 @@ static std::optional<std::string> duplicateTopLevelKey(llvm::StringRef text) {
 
 absl::StatusOr<llvm::StringMap<TensorView>>
 anec::import::readSafetensors(const std::string &path) {
+  if (absl::Status regular = anec::requireRegularFile(path); !regular.ok())
+    return regular;
   auto bufferOr = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                               /*RequiresNullTerminator=*/false);
   if (!bufferOr)
@@ -227,6 +230,8 @@ absl::StatusOr<Checkpoint> Checkpoint::open(const std::string &dir) {
   llvm::sys::path::append(index, "model.safetensors.index.json");
   std::vector<std::string> files;
   if (llvm::sys::fs::exists(index)) {
+    if (absl::Status regular = anec::requireRegularFile(index); !regular.ok())
+      return regular;
     auto buffer = llvm::MemoryBuffer::getFile(index, /*IsText=*/true);
     if (!buffer)
       return absl::NotFoundError(absl::StrCat(index.str().str(), ": cannot open"));

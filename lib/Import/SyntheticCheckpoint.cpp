@@ -5,6 +5,7 @@
 // downloaded here.
 //
 //===----------------------------------------------------------------------===//
+#include "lib/Support/InputFile.h"
 #include "lib/Support/Json.h"
 #include "lib/Import/SyntheticCheckpoint.h"
 #include "lib/Import/ModelConfig.h"
@@ -56,6 +57,8 @@ absl::Status anec::import::writeSyntheticCheckpoint(const std::string &configPat
   if (options.vocab < 0 || options.vocab > (int64_t(1) << 22))
     return absl::InvalidArgumentError(absl::StrCat(
         "--vocab must be from 1 to ", int64_t(1) << 22, " (0: the config's), got ", options.vocab));
+  if (absl::Status regular = anec::requireRegularFile(configPath); !regular.ok())
+    return regular;
   auto buffer = llvm::MemoryBuffer::getFile(configPath, /*IsText=*/true);
   if (!buffer)
     return absl::NotFoundError(absl::StrCat(configPath, ": cannot open"));

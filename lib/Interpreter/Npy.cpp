@@ -5,6 +5,7 @@
 // padded so the data starts 64-byte aligned. Input is treated as hostile.
 //
 //===----------------------------------------------------------------------===//
+#include "lib/Support/InputFile.h"
 #include "lib/Interpreter/Npy.h"
 
 #include "mlir/IR/Builders.h"
@@ -59,6 +60,8 @@ std::optional<std::string> field(const std::string &header, const std::string &k
 
 absl::StatusOr<Tensor> anec::interp::readNpy(MLIRContext *ctx,
                                              const std::string &path) {
+  if (absl::Status regular = anec::requireRegularFile(path); !regular.ok())
+    return regular;
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return absl::NotFoundError(absl::StrCat(path, ": cannot open"));

@@ -1,4 +1,5 @@
 //===- Target.cpp - a chip's compute units as data -------------------------===//
+#include "lib/Support/InputFile.h"
 #include "lib/Support/Json.h"
 #include "lib/Partition/Target.h"
 
@@ -128,6 +129,8 @@ absl::StatusOr<Target> anec::partition::loadTarget(const std::string &keyOrPath)
                                                    "' (built in: ", known,
                                                    "; or a target .json file)"));
   }
+  if (absl::Status regular = anec::requireRegularFile(keyOrPath); !regular.ok())
+    return regular;
   auto buffer = llvm::MemoryBuffer::getFile(keyOrPath, /*IsText=*/true);
   if (!buffer)
     return absl::NotFoundError(

@@ -1,5 +1,6 @@
 //===- Nesting.cpp - MLIR text nested too deep for the recursive parser ---===//
 #include "lib/Support/Nesting.h"
+#include "lib/Support/InputFile.h"
 
 #include "absl/strings/str_cat.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -35,6 +36,10 @@ absl::Status anec::checkMlirNesting(llvm::StringRef text, const std::string &nam
 }
 
 absl::Status anec::checkMlirFileNesting(const std::string &path, unsigned maxDepth) {
+  // /dev/zero or a pipe would be read without end.
+  if (path != "-")
+    if (absl::Status s = requireRegularFile(path); !s.ok())
+      return s;
   auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/false,
                                                    /*RequiresNullTerminator=*/false);
   if (!buffer)

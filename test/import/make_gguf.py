@@ -123,7 +123,8 @@ meta = [
     kv("llama.feed_forward_length", 4, struct.pack("<I", cfg["intermediate_size"])),
     kv("llama.attention.head_count", 4, struct.pack("<I", NH)),
     kv("llama.attention.head_count_kv", 4, struct.pack("<I", KV)),
-    kv("llama.attention.layer_norm_rms_epsilon", 6, struct.pack("<f", cfg["rms_norm_eps"])),
+    kv("llama.attention.layer_norm_rms_epsilon", 6,
+       struct.pack("<f", float("nan") if corrupt == "nan-eps" else cfg["rms_norm_eps"])),
     kv("llama.rope.freq_base", 6, struct.pack("<f", cfg["rope_theta"])),
     kv("llama.rope.dimension_count", 4, struct.pack("<I", D)),
     kv("llama.context_length", 4, struct.pack("<I", 512)),
@@ -146,6 +147,8 @@ for hfname, w in W.items():
         ww = ww.copy()
         ww[3] = np.nan
     data, dq = encode(ww, kind)
+    if corrupt == "nan-scale" and name == "blk.0.attn_q.weight":
+        data = b"\x00\x7e" + data[2:]  # the first Q8_0 block's fp16 scale: NaN
     if hfname.endswith("q_proj.weight"):
         dq = unpermute(dq, NH)
     elif hfname.endswith("k_proj.weight"):

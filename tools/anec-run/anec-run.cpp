@@ -9,6 +9,7 @@
 // tolerance was exceeded, 2 on an error.
 //
 //===----------------------------------------------------------------------===//
+#include "lib/Support/InputFile.h"
 #include "lib/Support/Nesting.h"
 #include "lib/Support/Json.h"
 #include "anec/Interpreter.h"
@@ -178,6 +179,8 @@ class Chain {
 public:
   static absl::StatusOr<std::unique_ptr<Chain>> load(MLIRContext *ctx, const std::string &path,
                                                      Options options) {
+    if (absl::Status regular = anec::requireRegularFile(path); !regular.ok())
+      return regular;
     auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
     if (!buffer)
       return absl::NotFoundError(path + ": cannot open");
