@@ -4,6 +4,7 @@
 // compress in full.
 //
 //===----------------------------------------------------------------------===//
+#include "llvm/ADT/SmallPtrSet.h"
 #include "passes/WeightValues.h"
 #include "dialects/Mil/MilDialect.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -158,13 +159,32 @@ bool anec::isWeightOp(Operation *op) {
 }
 
 bool anec::isComputedAtCompileTime(Operation *op) {
-  if (isWeightOp(op))
-    return true;
-  return isPure(op) && op->getNumRegions() == 0 && op->getNumOperands() > 0 &&
-         llvm::all_of(op->getOperands(), [](Value v) {
-           Operation *def = v.getDefiningOp();
-           return def && isComputedAtCompileTime(def);
-         });
+  // Iterative and bounded: weights are short chains (a constant, a cast, a
+  // slice, a constexpr op), and a recursive walk of a long chain of
+  // activations went as deep as the chain (and quadratic over the passes'
+  // queries). Past the budget a value is not taken as computed at compile
+  // time, which only costs an alignment pass a padding.
+  constexpr unsigned kBudget = 64;
+  llvm::SmallVector<Operation *, 16> work{op};
+  llvm::SmallPtrSet<Operation *, 16> seen{op};
+  while (!work.empty()) {
+    Operation *cur = work.pop_back_val();
+    if (isWeightOp(cur))
+      continue;
+    if (!isPure(cur) || cur->getNumRegions() != 0 || cur->getNumOperands() == 0)
+      return false;
+    for (Value v : cur->getOperands()) {
+      Operation *def = v.getDefiningOp();
+      if (!def)
+        return false;
+      if (seen.insert(def).second) {
+        if (seen.size() > kBudget)
+          return false;
+        work.push_back(def);
+      }
+    }
+  }
+  return true;
 }
 
 void anec::releaseWeightPages(ElementsAttr attr) {
