@@ -49,6 +49,9 @@ printf '{"name": "x", "ane": {"fp16_tflops": -1}}' > "$out/target/negative"
 printf '{"name": "x", "ane": ' > "$out/target/truncated"
 printf '[1, 2, 3]' > "$out/target/not-an-object"
 printf '{"name": "x", "ane": {"fp16_tflops": 1e308, "int8_tops": "fast"}, "gpu": {}, "cpu": {}, "transfer": {}}' > "$out/target/wrong-types"
+# Nested tens of thousands deep (RELIABILITY: hostile input).
+"$py" -c "print('[' * 50000 + ']' * 50000)" > "$out/target/deep"
+"$py" -c "print('{\"a\": ' * 30000 + '1' + '}' * 30000)" > "$out/config/deep"
 
 # The dialect's own lit inputs; for the pipeline, those and a small
 # imported model (prefill and decode with a KV cache).
@@ -57,6 +60,15 @@ for f in "$root"/test/dialects/mil/*.mlir "$root"/test/passes/*.mlir; do
   cp "$f" "$out/pipeline/$(basename "$f")"
 done
 cp "$tmp/m.mlir" "$out/pipeline/model"
+# Hostile programs: nesting deeper than the parser's stack, a perm counted
+# from the end, a tensor type no memory holds, a long chain of ops.
+"$py" -c "print('module {' * 20000 + '}' * 20000)" > "$out/mlir/deep"
+cp "$out/mlir/deep" "$out/pipeline/deep"
+for f in "$root"/test/tools/inputs/negative-perm.mlir "$root"/test/tools/inputs/huge-tensor.mlir; do
+  cp "$f" "$out/mlir/$(basename "$f")"
+  cp "$f" "$out/pipeline/$(basename "$f")"
+done
+"$py" "$root/test/tools/make_chain.py" 20000 > "$out/pipeline/chain"
 # Committed regressions (inputs that once crashed or hung).
 cp -r "$root"/test/fuzz/regressions/. "$out/" 2>/dev/null || true
 echo "seeds in $out"

@@ -10,6 +10,7 @@
 // so a crash once found stays fixed.
 //
 //===----------------------------------------------------------------------===//
+#include "lib/Support/Nesting.h"
 #include "anec/Registration.h"
 #include "lib/Import/GgufImporter.h"
 #include "lib/Import/MilBlobReader.h"
@@ -101,10 +102,15 @@ bool anecFuzzOne(const std::string &target, const uint8_t *data, size_t size) {
       for (uint64_t offset = 64; offset < size && offset < 64 * 64; offset += 64)
         (void)r->blob(offset, 1, 16, 16);
   } else if (target == "mlir") {
+    // As the tools read MLIR: the nesting is measured before parsing.
+    if (!anec::checkMlirNesting(text, "input").ok())
+      return true;
     OwningOpRef<ModuleOp> m = parseSourceString<ModuleOp>(text, &context());
     if (m)
       (void)verify(*m);
   } else if (target == "pipeline") {
+    if (!anec::checkMlirNesting(text, "input").ok())
+      return true;
     OwningOpRef<ModuleOp> m = parseSourceString<ModuleOp>(text, &context());
     if (m && succeeded(verify(*m))) {
       PassManager pm(&context());
