@@ -29,6 +29,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringMap.h"
@@ -578,6 +579,17 @@ bool anec::mil::isCompileTimeConstant(Value v) {
         work.push_back(in);
   }
   return true;
+}
+
+LogicalResult anec::mil::verifyInOpset(ModuleOp module, Opset os, std::string &messages) {
+  module->setAttr(kOpsetAttrName, StringAttr::get(module.getContext(), opsetName(os)));
+  ScopedDiagnosticHandler handler(module.getContext(), [&](Diagnostic &d) {
+    std::string text;
+    llvm::raw_string_ostream(text) << d.getLocation() << ": " << d.str();
+    messages += (messages.empty() ? "" : "; ") + text;
+    return success();
+  });
+  return verify(module);
 }
 
 LogicalResult anec::mil::verifyContract(Operation *op) {

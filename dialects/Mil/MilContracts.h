@@ -13,6 +13,7 @@
 #ifndef ANEC_DIALECTS_MIL_MILCONTRACTS_H
 #define ANEC_DIALECTS_MIL_MILCONTRACTS_H
 
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/Operation.h"
 #include "mlir/Support/LogicalResult.h"
@@ -96,6 +97,12 @@ llvm::ArrayRef<OpContract> allContracts();
 const OpContract *lookupContract(llvm::StringRef op, Opset os);
 /// The oldest definition of `op`, or null for an unknown op.
 const OpContract *firstContract(llvm::StringRef op);
+
+/// Marks `module` as a program of opset `os` (`mil.opset`) and verifies
+/// it there; the diagnostics, "loc: message" joined by "; ", go to
+/// `messages`. The driver keeps the mark, the MIL writer restores the
+/// module's own afterwards.
+mlir::LogicalResult verifyInOpset(mlir::ModuleOp module, Opset os, std::string &messages);
 
 /// Checks `op` against its contract in the opset of its module; emits the
 /// diagnostic (op, parameter, rule) on failure.

@@ -20,7 +20,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "mlir/IR/Diagnostics.h"
-#include "mlir/IR/Verifier.h"
 #include "dialects/Mil/MilDialect.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
@@ -103,15 +102,8 @@ absl::StatusOr<std::string> compressionPasses(const anec::CompileOptions &o,
 /// Marks `module` as a program of opset `os` and verifies it there: an
 /// imported program that uses what the opset lacks is refused by name.
 absl::Status setOpset(ModuleOp module, const std::string &os, const std::string &input) {
-  module->setAttr(anec::mil::kOpsetAttrName, StringAttr::get(module.getContext(), os));
   std::string messages;
-  ScopedDiagnosticHandler handler(module.getContext(), [&](Diagnostic &d) {
-    std::string loc;
-    llvm::raw_string_ostream(loc) << d.getLocation();
-    absl::StrAppend(&messages, messages.empty() ? "" : "; ", loc, ": ", d.str());
-    return success();
-  });
-  if (failed(verify(module)))
+  if (failed(anec::mil::verifyInOpset(module, *anec::mil::parseOpset(os), messages)))
     return absl::InvalidArgumentError(
         absl::StrCat(input, ": the program does not fit the ", os, " opset: ", messages));
   return absl::OkStatus();
@@ -149,6 +141,18 @@ std::string unwrapPipeline(llvm::StringRef text) {
     }
   }
   return text.str();
+}
+
+/// `text` parsed into `pm`; the parser's words as the error, naming the
+/// pipeline the user gave.
+absl::Status parsePipeline(const std::string &text, const std::string &userPipeline,
+                           PassManager &pm) {
+  std::string parseErrors;
+  llvm::raw_string_ostream errs(parseErrors);
+  if (failed(parsePassPipeline(text, pm, errs)))
+    return absl::InvalidArgumentError(absl::StrCat("bad pipeline '", userPipeline, "': ",
+                                                   llvm::StringRef(parseErrors).trim().str()));
+  return absl::OkStatus();
 }
 
 /// True when `pm` holds at least one pass, in nested pipelines too: its
@@ -209,12 +213,8 @@ absl::StatusOr<Pipelines> buildPipeline(const anec::CompileOptions &o, llvm::Str
     // (an empty wrapper, a lone comma) is a mistake, not a no-op.
     std::unique_ptr<MLIRContext> ctx = makeContext();
     PassManager pm(ctx.get());
-    std::string parseErrors;
-    llvm::raw_string_ostream errs(parseErrors);
-    if (user.empty() || failed(parsePassPipeline(user, pm, errs)))
-      return absl::InvalidArgumentError(absl::StrCat(
-          "bad pipeline '", o.pipeline, "': ",
-          user.empty() ? "it names no pass" : llvm::StringRef(parseErrors).trim().str()));
+    if (absl::Status s = parsePipeline(user, o.pipeline, pm); !s.ok())
+      return s;
     if (!hasPasses(pm))
       return absl::InvalidArgumentError(
           absl::StrCat("bad pipeline '", o.pipeline, "': it names no pass"));
@@ -245,18 +245,6 @@ uint64_t pathBytes(const std::string &path) {
   uint64_t size = 0;
   llvm::sys::fs::file_size(path, size);
   return size;
-}
-
-/// `text` parsed into `pm`; the parser's words as the error, naming the
-/// pipeline the user gave.
-absl::Status parsePipeline(const std::string &text, const std::string &userPipeline,
-                           PassManager &pm) {
-  std::string parseErrors;
-  llvm::raw_string_ostream errs(parseErrors);
-  if (failed(parsePassPipeline(text, pm, errs)))
-    return absl::InvalidArgumentError(absl::StrCat("bad pipeline '", userPipeline, "': ",
-                                                   llvm::StringRef(parseErrors).trim().str()));
-  return absl::OkStatus();
 }
 
 } // namespace

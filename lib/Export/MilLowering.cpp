@@ -12,8 +12,6 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
-#include "mlir/IR/Diagnostics.h"
-#include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -77,6 +75,14 @@ anec::exporter::operandParamNames(const std::string &opType) {
   };
   auto it = names.find(opType);
   return it == names.end() ? nullptr : &it->second;
+}
+
+int anec::exporter::subByteBits(const std::string &d) {
+  if (d == "int4" || d == "uint4")
+    return 4;
+  if (d.size() == 5 && d.compare(0, 4, "uint") == 0 && d[4] >= '1' && d[4] <= '6')
+    return d[4] - '0';
+  return 0;
 }
 
 int anec::exporter::specificationVersion(TargetOS os) {
@@ -529,20 +535,9 @@ absl::StatusOr<MilProgram> anec::exporter::lowerToMilProgram(ModuleOp module, Ta
   // What is written must be a program of the target's opset: the module is
   // verified against it (the contracts of dialects/Mil/MilContracts.cpp).
   {
-    MLIRContext *ctx = module.getContext();
     Attribute previous = module->getAttr(kOpsetAttrName);
-    module->setAttr(kOpsetAttrName, StringAttr::get(ctx, textOpset(os)));
     std::string messages;
-    LogicalResult verified = success();
-    {
-      ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &d) {
-        std::string loc;
-        llvm::raw_string_ostream(loc) << d.getLocation();
-        absl::StrAppend(&messages, messages.empty() ? "" : "; ", loc, ": ", d.str());
-        return success();
-      });
-      verified = verify(module);
-    }
+    LogicalResult verified = verifyInOpset(module, milOpset(os), messages);
     if (previous)
       module->setAttr(kOpsetAttrName, previous);
     else

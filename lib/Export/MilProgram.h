@@ -75,6 +75,10 @@ struct MilProgram {
 /// binary (x, y) ones.
 const std::vector<std::string> *operandParamNames(const std::string &opType);
 
+/// The width of a sub-byte dtype (int4, uint1..uint6), or 0: values coremltools
+/// packs from the least significant bit up, in immediates and blobs.
+int subByteBits(const std::string &dtype);
+
 /// The target named `ios16`, `ios17` or `ios18`, or nullopt.
 std::optional<TargetOS> parseTargetOS(const std::string &name);
 

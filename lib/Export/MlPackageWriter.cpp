@@ -64,15 +64,6 @@ void setValueType(const MilType &t, mil::ValueType &out) {
     tensor->add_dimensions()->mutable_constant()->set_size((uint64_t)d);
 }
 
-/// The width of a sub-byte dtype (int4, uint1..uint6), or 0.
-int subByteBits(const std::string &d) {
-  if (d == "int4" || d == "uint4")
-    return 4;
-  if (d.size() == 5 && d.compare(0, 4, "uint") == 0 && d[4] >= '1' && d[4] <= '6')
-    return d[4] - '0';
-  return 0;
-}
-
 void setValue(const MilValue &v, mil::Value &out) {
   setValueType(v.type, *out.mutable_type());
   if (v.kind == MilValue::Blob) {

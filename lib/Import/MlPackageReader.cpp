@@ -148,11 +148,7 @@ absl::StatusOr<MilValue> readValue(const milspec::Value &v, const std::string &w
           u |= (uint32_t)(uint8_t)bytes[i + k] << (8 * k);
         m.ints.push_back(u);
       }
-    } else if (int nbits = d == "int4" || d == "uint4" ? 4
-                           : d.size() == 5 && d.compare(0, 4, "uint") == 0 && d[4] >= '1' &&
-                                   d[4] <= '6'
-                               ? d[4] - '0'
-                               : 0) {
+    } else if (int nbits = subByteBits(d)) {
       // Packed from the least significant bit up; as many as the type holds.
       m.kind = MilValue::Ints;
       uint64_t count = 1;
