@@ -60,15 +60,18 @@ for f in "$root"/test/dialects/mil/*.mlir "$root"/test/passes/*.mlir; do
   cp "$f" "$out/pipeline/$(basename "$f")"
 done
 cp "$tmp/m.mlir" "$out/pipeline/model"
-# Hostile programs: nesting deeper than the parser's stack, a perm counted
+# Hostile programs: nesting deeper than the parser's stack (text and
+# bytecode; the model as bytecode beside them), a perm counted
 # from the end, a tensor type no memory holds, a long chain of ops.
 "$py" -c "print('module {' * 20000 + '}' * 20000)" > "$out/mlir/deep"
 cp "$out/mlir/deep" "$out/pipeline/deep"
-for f in "$root"/test/tools/inputs/negative-perm.mlir "$root"/test/tools/inputs/huge-tensor.mlir; do
+for f in "$root"/test/tools/inputs/negative-perm.mlir "$root"/test/tools/inputs/huge-tensor.mlir \
+         "$root"/test/tools/inputs/deep-regions.mlirbc "$root"/test/tools/inputs/deep-attributes.mlirbc; do
   cp "$f" "$out/mlir/$(basename "$f")"
   cp "$f" "$out/pipeline/$(basename "$f")"
 done
 "$py" "$root/test/tools/make_chain.py" 20000 > "$out/pipeline/chain"
+"$bin/anec-opt" --emit-bytecode "$tmp/m.mlir" -o "$out/mlir/model.mlirbc"
 # Committed regressions (inputs that once crashed or hung).
 cp -r "$root"/test/fuzz/regressions/. "$out/" 2>/dev/null || true
 echo "seeds in $out"

@@ -27,7 +27,7 @@ namespace {
 absl::StatusOr<OwningOpRef<ModuleOp>> parseBuffer(MLIRContext &ctx,
                                                   std::unique_ptr<llvm::MemoryBuffer> buffer,
                                                   const std::string &name) {
-  if (absl::Status s = anec::checkMlirNesting(buffer->getBuffer(), name); !s.ok())
+  if (absl::Status s = anec::checkMlirNesting(buffer->getBuffer(), name, ctx.getDialectRegistry()); !s.ok())
     return s;
   llvm::SourceMgr sm;
   sm.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());

@@ -8,11 +8,13 @@
 #include "anec/Registration.h"
 
 #include "mlir/IR/DialectRegistry.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 int main(int argc, char **argv) {
@@ -21,12 +23,28 @@ int main(int argc, char **argv) {
   anec::registerPasses();
   auto [input, output] = mlir::registerAndParseCLIOptions(
       argc, argv, "anec optimizer: mil dialect and ANE passes\n", registry);
-  // Input nested too deep for the recursive parser is refused first.
-  if (input != "-")
-    if (absl::Status s = anec::checkMlirFileNesting(input); !s.ok()) {
+  // Input nested too deep for the recursive parser is refused first. Standard
+  // input is read whole, measured, and handed to the parser from a memory
+  // file in its place.
+  if (input != "-") {
+    if (absl::Status s = anec::checkMlirFileNesting(input, registry); !s.ok()) {
       llvm::errs() << "anec-opt: error: " << std::string(s.message()) << "\n";
       return 1;
     }
+  } else if (auto in = llvm::MemoryBuffer::getSTDIN()) {
+    llvm::StringRef text = (*in)->getBuffer();
+    if (absl::Status s = anec::checkMlirNesting(text, "<stdin>", registry); !s.ok()) {
+      llvm::errs() << "anec-opt: error: " << std::string(s.message()) << "\n";
+      return 1;
+    }
+    int fd = ::memfd_create("anec-opt-stdin", 0);
+    if (fd < 0 || ::write(fd, text.data(), text.size()) != ssize_t(text.size()) ||
+        ::lseek(fd, 0, SEEK_SET) != 0 || ::dup2(fd, STDIN_FILENO) < 0) {
+      llvm::errs() << "anec-opt: error: cannot hold standard input in memory\n";
+      return 1;
+    }
+    ::close(fd);
+  }
   // An output that is a device or pipe (-o /dev/null) becomes stdout: the
   // output file's clean-up on failure would otherwise delete it (as root).
   llvm::sys::fs::file_status st;

@@ -360,7 +360,7 @@ int main(int argc, char **argv) {
       }
       return std::move(*m);
     }
-    if (absl::Status s = anec::checkMlirFileNesting(path); !s.ok()) {
+    if (absl::Status s = anec::checkMlirFileNesting(path, ctx.getDialectRegistry()); !s.ok()) {
       fmt::print(stderr, "anec-run: error: {}\n", std::string(s.message()));
       return nullptr;
     }

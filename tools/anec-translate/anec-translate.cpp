@@ -173,7 +173,7 @@ int main(int argc, char **argv) {
     MLIRContext ctx(registry);
     llvm::SourceMgr sm;
     SourceMgrDiagnosticHandler handler(sm, &ctx);
-    if (absl::Status s = anec::checkMlirFileNesting(input); !s.ok())
+    if (absl::Status s = anec::checkMlirFileNesting(input, registry); !s.ok())
       return fail(std::string(s.message()));
     OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(input, &ctx);
     if (!module)

@@ -103,13 +103,13 @@ bool anecFuzzOne(const std::string &target, const uint8_t *data, size_t size) {
         (void)r->blob(offset, 1, 16, 16);
   } else if (target == "mlir") {
     // As the tools read MLIR: the nesting is measured before parsing.
-    if (!anec::checkMlirNesting(text, "input").ok())
+    if (!anec::checkMlirNesting(text, "input", context().getDialectRegistry()).ok())
       return true;
     OwningOpRef<ModuleOp> m = parseSourceString<ModuleOp>(text, &context());
     if (m)
       (void)verify(*m);
   } else if (target == "pipeline") {
-    if (!anec::checkMlirNesting(text, "input").ok())
+    if (!anec::checkMlirNesting(text, "input", context().getDialectRegistry()).ok())
       return true;
     OwningOpRef<ModuleOp> m = parseSourceString<ModuleOp>(text, &context());
     if (m && succeeded(verify(*m))) {
