@@ -170,6 +170,13 @@ struct SinkThroughBinary : RewritePattern {
 struct LinearToConvPass : anec::impl::LinearToConvBase<LinearToConvPass> {
   using LinearToConvBase::LinearToConvBase;
   void runOnOperation() override {
+    // Every pattern starts at a linear or a layout op (reshape, transpose);
+    // the greedy driver would visit every op of a function without them.
+    if (!getOperation()->walk([](Operation *op) {
+          return isa<LinearOp>(op) || isLayout(op) ? WalkResult::interrupt()
+                                                   : WalkResult::advance();
+        }).wasInterrupted())
+      return markAllAnalysesPreserved();
     MLIRContext *ctx = &getContext();
     RewritePatternSet patterns(ctx);
     patterns.add<LinearAsConv>(ctx, numConverted);

@@ -219,6 +219,13 @@ struct RmsNormToLayerNormPass
   using RmsNormToLayerNormBase::RmsNormToLayerNormBase;
 
   void runOnOperation() override {
+    // Every pattern needs an rms_norm or the root of a decomposed one; the
+    // greedy driver would visit every op of a function without them.
+    if (!getOperation()->walk([](Operation *op) {
+          return isa<RmsNormOp, RsqrtOp, PowOp, SqrtOp>(op) ? WalkResult::interrupt()
+                                                             : WalkResult::advance();
+        }).wasInterrupted())
+      return markAllAnalysesPreserved();
     MLIRContext *ctx = &getContext();
     RewritePatternSet patterns(ctx);
     patterns.add<RaiseDecomposedRmsNorm>(ctx, numRaised);

@@ -82,6 +82,11 @@ struct SplitSdpa : OpRewritePattern<ScaledDotProductAttentionOp> {
 struct SplitAttentionPass : anec::impl::SplitAttentionBase<SplitAttentionPass> {
   using SplitAttentionBase::SplitAttentionBase;
   void runOnOperation() override {
+    // The greedy driver visits every op; a function without attention (a
+    // long chain of other ops) has nothing for it.
+    if (!getOperation()->walk([](ScaledDotProductAttentionOp) { return WalkResult::interrupt(); })
+             .wasInterrupted())
+      return markAllAnalysesPreserved();
     RewritePatternSet patterns(&getContext());
     patterns.add<SplitSdpa>(&getContext(), headsPerChunk, numSplit);
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))

@@ -480,6 +480,7 @@ anec::import::importGguf(MLIRContext *ctx, const std::string &path, const Import
   ModelConfig c;
   c.arch = Architecture::Llama;
   c.archName = "llama (GGUF)";
+  c.source = path;
   auto need = [&](const char *key, int64_t &out) -> absl::Status {
     auto v = integer(key);
     if (!v || *v <= 0 || *v > (int64_t(1) << 31))

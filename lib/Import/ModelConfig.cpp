@@ -55,6 +55,7 @@ absl::StatusOr<ModelConfig> anec::import::parseHfConfig(const std::string &text,
   if (!archs || archs->empty() || !(*archs)[0].getAsString())
     return bad(path, "needs \"architectures\"");
   c.archName = (*archs)[0].getAsString()->str();
+  c.source = path;
   if (c.archName == "LlamaForCausalLM")
     c.arch = Architecture::Llama;
   else if (c.archName == "Qwen2ForCausalLM")

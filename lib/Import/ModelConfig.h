@@ -26,6 +26,7 @@ struct RopeScaling {
 struct ModelConfig {
   Architecture arch = Architecture::Llama;
   std::string archName;
+  std::string source; ///< the file the config was read from, for errors
   int64_t hidden = 0, intermediate = 0, layers = 0, heads = 0, kvHeads = 0,
           headDim = 0, vocab = 0, maxPositions = 0;
   double rmsEps = 1e-6, ropeTheta = 10000;

@@ -350,7 +350,11 @@ namespace {
 /// in memory, and as many layers in the checkpoint as the config claims.
 absl::Status checkBuildable(const ModelConfig &c, WeightSource &weights,
                             const ImportOptions &o) {
-  auto bad = [](const std::string &what) { return absl::InvalidArgumentError(what); };
+  // Errors name what holds the number: the config's file, or the option.
+  auto bad = [&](const std::string &what) {
+    return absl::InvalidArgumentError(c.source.empty() ? what : absl::StrCat(c.source, ": ", what));
+  };
+  auto badOption = [](const std::string &what) { return absl::InvalidArgumentError(what); };
   if (!std::isfinite(c.rmsEps) || c.rmsEps <= 0 || c.rmsEps > 1)
     return bad(absl::StrCat("the RMSNorm epsilon ", c.rmsEps, " is not a small positive number"));
   if (!std::isfinite(c.ropeTheta) || c.ropeTheta <= 1)
@@ -363,10 +367,11 @@ absl::Status checkBuildable(const ModelConfig &c, WeightSource &weights,
   // at import: sizes past these are typos, not models.
   constexpr int64_t kMaxContext = 131072, kMaxFullSequence = 16384;
   if (o.fullSequence && (o.sequence < 1 || o.sequence > kMaxFullSequence))
-    return bad(absl::StrCat("a full sequence of ", o.sequence, " tokens is outside 1..",
-                            kMaxFullSequence));
+    return badOption(absl::StrCat("--full-sequence: a full sequence of ", o.sequence,
+                                  " tokens is outside 1..", kMaxFullSequence));
   if (!o.fullSequence && (o.context < 1 || o.context > kMaxContext))
-    return bad(absl::StrCat("a context of ", o.context, " tokens is outside 1..", kMaxContext));
+    return badOption(absl::StrCat("--context: a context of ", o.context, " tokens is outside 1..",
+                                  kMaxContext));
   // A config claiming more layers than the checkpoint holds is caught
   // before a million layers are built.
   std::string last = absl::StrCat("model.layers.", c.layers - 1, ".self_attn.q_proj.weight");
