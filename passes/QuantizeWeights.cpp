@@ -62,7 +62,7 @@ struct QuantizeWeightsPass : anec::impl::QuantizeWeightsBase<QuantizeWeightsPass
     // operands; one shared by several functions is quantized once.
     std::vector<WeightReport> reports;
     std::vector<DistinctWeight> weights =
-        collectDistinctWeights(fn, /*embeddings=*/false, weightThreshold, exclude, excluded);
+        collectDistinctWeights(fn, /*embeddings=*/true, weightThreshold, exclude, excluded);
     for (size_t i = 0; i < weights.size(); ++i) {
       quantize(weights[i], reports);
       reportProgress("quantize", i + 1, weights.size());

@@ -315,6 +315,11 @@ std::vector<anec::DistinctWeight> anec::collectDistinctWeights(Operation *module
           name = n.getName().str();
           break;
         }
+      // Slices made by passes have no location of their own; their blob's
+      // key names them ("model.embed_tokens.weight.slice0").
+      if (name.empty())
+        if (auto res = dyn_cast<DenseResourceElementsAttr>(c.getVal()))
+          name = res.getRawHandle().getKey().str();
       if (!exclude.empty() && excluded.match(name)) {
         candidates.push_back(SIZE_MAX);
         continue;

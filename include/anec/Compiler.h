@@ -67,6 +67,15 @@ struct CompileResult {
   std::vector<Step> steps;
   uint64_t inputBytes = 0, outputBytes = 0;
   uint64_t weightValues = 0, weightBytes = 0; ///< parameters and their stored bytes
+  /// Bytes of the weight files as written (every package or chunk).
+  uint64_t weightFileBytes = 0;
+  /// Weights that chunked output stores in more than one chunk.
+  struct RepeatedWeight {
+    std::string name;
+    uint64_t bytes = 0;      ///< one copy
+    std::vector<int> chunks; ///< 1-based
+  };
+  std::vector<RepeatedWeight> repeatedWeights;
   double peakRssMiB = 0;
   /// Partition summary (estimates from the target's figures).
   std::string targetName;

@@ -43,37 +43,69 @@ struct Prefix {
   }
 };
 
+/// The largest j in [from, to] minimizing prev[j] + cost(j, i), with that
+/// value in `best`: the inner loop of every search. The costs of the window
+/// are computed first into `scratch` (contiguous loads and one division per
+/// j, which the compiler vectorizes: AVX-512 and AVX2 clones are chosen at
+/// run time), then scanned for the minimum.
+__attribute__((target_clones("avx512f", "avx2", "default"))) size_t
+bestSplit(const double *prev, const double *w, const double *wx, const double *wxx, size_t i,
+          size_t from, size_t to, double *scratch, double &best) {
+  const double wi = w[i], wxi = wx[i], wxxi = wxx[i];
+  const size_t len = to - from + 1;
+  const double *pw = w + from, *pwx = wx + from, *pwxx = wxx + from, *pprev = prev + from;
+  for (size_t t = 0; t < len; ++t) {
+    double sw = wi - pw[t], sx = wxi - pwx[t];
+    scratch[t] = pprev[t] + (wxxi - pwxx[t]) - sx * sx / sw;
+  }
+  double bestValue = std::numeric_limits<double>::infinity();
+  size_t bestT = 0;
+  for (size_t t = 0; t < len; ++t)
+    if (scratch[t] <= bestValue) {
+      bestValue = scratch[t];
+      bestT = t;
+    }
+  best = bestValue;
+  return from + bestT;
+}
+
 /// SMAWK (Aggarwal, Klawe, Moran, Shor, Wilber 1987): the leftmost column
 /// of the minimum of every row of a totally monotone matrix `f`, written to
-/// argmin[row]. Columns are first reduced to at most as many as rows, the
-/// odd rows solved recursively, the even rows filled between their
-/// neighbours' answers.
+/// argmin[row], in O(rows + columns) evaluations. Rows are the arithmetic
+/// run first, first + step, ... (nrows of them); columns a sorted list.
+/// Columns are first reduced to at most as many as rows, the odd rows solved
+/// recursively (rows twice as far apart), the even rows filled between their
+/// neighbours' answers. Every level's reduced columns go in `arena` (at most
+/// 2 x nrows entries in all), so a layer allocates nothing.
 template <typename F>
-void smawk(const std::vector<size_t> &rows, const std::vector<size_t> &cols, const F &f,
-           std::vector<uint32_t> &argmin) {
-  if (rows.empty())
+void smawk(size_t first, size_t step, size_t nrows, const uint32_t *cols, size_t ncols,
+           const F &f, uint32_t *argmin, uint32_t *arena) {
+  if (nrows == 0)
     return;
-  std::vector<size_t> kept;
-  kept.reserve(rows.size());
-  for (size_t c : cols) {
-    while (!kept.empty()) {
-      size_t r = rows[kept.size() - 1];
-      if (f(r, kept.back()) <= f(r, c))
+  // REDUCE: a stack of candidate columns; the top is dropped while the row
+  // of its depth prefers the new column.
+  uint32_t *kept = arena;
+  size_t nkept = 0;
+  for (size_t c = 0; c < ncols; ++c) {
+    uint32_t col = cols[c];
+    while (nkept) {
+      size_t r = first + step * (nkept - 1);
+      if (f(r, kept[nkept - 1]) <= f(r, col))
         break;
-      kept.pop_back();
+      --nkept;
     }
-    if (kept.size() < rows.size())
-      kept.push_back(c);
+    if (nkept < nrows)
+      kept[nkept++] = col;
   }
-  std::vector<size_t> odd;
-  for (size_t r = 1; r < rows.size(); r += 2)
-    odd.push_back(rows[r]);
-  smawk(odd, kept, f, argmin);
+  // The odd rows, on the reduced columns.
+  smawk(first + step, 2 * step, nrows / 2, kept, nkept, f, argmin, arena + nkept);
+  // INTERPOLATE: each even row's minimum lies between the columns of its
+  // odd neighbours' minima.
   size_t c = 0;
-  for (size_t r = 0; r < rows.size(); r += 2) {
-    size_t row = rows[r];
-    size_t stop = r + 1 < rows.size() ? argmin[rows[r + 1]] : kept.back();
-    size_t best = kept[c];
+  for (size_t m = 0; m < nrows; m += 2) {
+    size_t row = first + step * m;
+    uint32_t stop = m + 1 < nrows ? argmin[row + step] : kept[nkept - 1];
+    uint32_t best = kept[c];
     double bestValue = f(row, best);
     while (kept[c] != stop) {
       ++c;
@@ -81,7 +113,7 @@ void smawk(const std::vector<size_t> &rows, const std::vector<size_t> &cols, con
       if (v < bestValue)
         bestValue = v, best = kept[c];
     }
-    argmin[row] = (uint32_t)best;
+    argmin[row] = best;
   }
 }
 
@@ -118,6 +150,9 @@ std::vector<double> anec::compression::optimalKMeans1D(const std::vector<double>
                        : KMeansSearch::Knuth;
   for (size_t i = 0; i <= n; ++i)
     split[0][i] = 0;
+  std::vector<double> scratch(n + 1);
+  std::vector<uint32_t> columns(search == KMeansSearch::Smawk ? n : 0),
+      arena(search == KMeansSearch::Smawk ? 2 * n + 2 : 0);
   for (int layer = 1; layer < k; ++layer) {
     std::vector<uint32_t> &arg = split[layer];
     const std::vector<uint32_t> &fewer = split[layer - 1];
@@ -125,16 +160,24 @@ std::vector<double> anec::compression::optimalKMeans1D(const std::vector<double>
     // Prefixes the remaining k-1-layer clusters leave room for.
     size_t last = n - (k - 1 - layer);
     auto best = [&](size_t i, size_t from, size_t to) {
-      double bestCost = inf;
-      size_t bestJ = from;
-      for (size_t j = from; j <= to; ++j) {
-        double c = prev[j] + p.cost(j, i);
-        if (c <= bestCost) {
-          bestCost = c;
-          bestJ = j;
+      if (to - from < 12) {
+        // Short windows (most rows of the deeper levels): a call and two
+        // passes would cost more than the window.
+        double bestCost = inf;
+        size_t bestJ = from;
+        for (size_t j = from; j <= to; ++j) {
+          double c = prev[j] + p.cost(j, i);
+          if (c <= bestCost) {
+            bestCost = c;
+            bestJ = j;
+          }
         }
+        cur[i] = bestCost;
+        arg[i] = (uint32_t)bestJ;
+        return bestJ;
       }
-      cur[i] = bestCost;
+      size_t bestJ = bestSplit(prev.data(), p.w.data(), p.wx.data(), p.wxx.data(), i, from, to,
+                               scratch.data(), cur[i]);
       arg[i] = (uint32_t)bestJ;
       return bestJ;
     };
@@ -146,22 +189,29 @@ std::vector<double> anec::compression::optimalKMeans1D(const std::vector<double>
                      std::min(i - 1, upper));
     } else if (search == KMeansSearch::Smawk) {
       // Row minima of the totally monotone matrix f(i, j) = prev[j] +
-      // cost(j, i) (infinite for j >= i) by SMAWK: O(n) per layer.
-      auto f = [&](size_t i, size_t j) { return j < i ? prev[j] + p.cost(j, i) : inf; };
-      std::vector<size_t> rows, cols;
-      for (size_t i = layer + 1; i <= last; ++i)
-        rows.push_back(i);
-      for (size_t j = layer; j < last; ++j)
-        cols.push_back(j);
-      smawk(rows, cols, f, arg);
-      for (size_t i : rows)
+      // cost(j, i) (infinite for j >= i) by SMAWK: O(n) per layer. The last
+      // layer needs only the row of all n values.
+      const double *prevData = prev.data();
+      auto f = [&](size_t i, size_t j) {
+        return j < i ? prevData[j] + p.cost(j, i) : inf;
+      };
+      size_t firstRow = layer + 1 == k ? last : layer + 1;
+      size_t nrows = last + 1 - firstRow, ncols = last - layer;
+      for (size_t j = 0; j < ncols; ++j)
+        columns[j] = uint32_t(layer + j);
+      smawk(firstRow, 1, nrows, columns.data(), ncols, f, arg.data(), arena.data());
+      for (size_t i = firstRow; i <= last; ++i)
         cur[i] = f(i, arg[i]);
     } else {
       auto solve = [&](auto &&self, size_t lo, size_t hi, size_t optLo, size_t optHi) -> void {
         if (lo > hi)
           return;
         size_t mid = (lo + hi) / 2;
-        size_t bestJ = best(mid, optLo, std::min(mid - 1, optHi));
+        // Both bounds: monotone in i within the layer, and (Knuth) no left
+        // of the split with one cluster fewer (not made for the last row).
+        size_t to = std::min(mid - 1, optHi);
+        size_t from = mid < last ? std::max<size_t>(optLo, fewer[mid]) : optLo;
+        size_t bestJ = best(mid, std::min(from, to), to);
         if (mid > lo)
           self(self, lo, mid - 1, optLo, bestJ);
         self(self, mid + 1, hi, bestJ, optHi);

@@ -27,6 +27,7 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Signals.h"
@@ -398,19 +399,23 @@ absl::StatusOr<anec::CompileResult> anec::compile(const CompileOptions &o) {
     return o.format == "mil" ? exporter::writeMilText(m, path, {*os})
                              : exporter::writeMlPackage(m, path, {*os});
   };
-  absl::StatusOr<std::vector<std::string>> written =
+  absl::StatusOr<exporter::ChunkedOutput> written =
       exporter::writeChunked(**module, o.output, o.maxFileSize, write);
   if (!written.ok())
     return written.status();
-  result.written = std::move(*written);
+  result.written = std::move(written->written);
+  for (exporter::RepeatedWeight &w : written->repeated)
+    result.repeatedWeights.push_back({std::move(w.name), w.bytes, std::move(w.chunks)});
   step("export");
 
   auto [bytes, params] = driver::weightStats(**module);
   result.weightBytes = bytes;
   result.weightValues = params;
   result.inputBytes = o.inputText.empty() ? pathBytes(o.input) : o.inputText.size();
-  for (const std::string &w : result.written)
+  for (const std::string &w : result.written) {
     result.outputBytes += pathBytes(w);
+    result.weightFileBytes += driver::weightFileBytes(w);
+  }
   result.peakRssMiB = peakRssMiB();
   if (compressed)
     result.quantizationReport = readText(reports.quantization);
@@ -437,11 +442,30 @@ absl::StatusOr<anec::CompileResult> anec::compile(const CompileOptions &o) {
     }
   }
   combined["partition"] = std::move(*partition);
+  // What was written, beside what the compression pass meant to write.
+  llvm::json::Array repeated;
+  uint64_t repeatedExtra = 0;
+  for (const CompileResult::RepeatedWeight &w : result.repeatedWeights) {
+    llvm::json::Array in;
+    for (int k : w.chunks)
+      in.push_back(k);
+    repeatedExtra += w.bytes * (w.chunks.size() - 1);
+    repeated.push_back(llvm::json::Object{{"name", w.name},
+                                          {"bytes", (int64_t)w.bytes},
+                                          {"chunks", std::move(in)}});
+  }
+  llvm::json::Object writtenSizes{{"weight_file_bytes", (int64_t)result.weightFileBytes},
+                                  {"repeated_across_chunks", std::move(repeated)},
+                                  {"repeated_extra_bytes", (int64_t)repeatedExtra}};
   if (compressed) {
     llvm::Expected<llvm::json::Value> quant = anec::parseJson(result.quantizationReport);
     if (!quant) {
       llvm::consumeError(quant.takeError());
       return absl::InternalError("the compression pass wrote no report");
+    }
+    if (llvm::json::Object *q = quant->getAsObject()) {
+      (*q)["written"] = llvm::json::Object(writtenSizes);
+      result.quantizationReport = llvm::formatv("{0:2}", llvm::json::Value(llvm::json::Object(*q))).str() + "\n";
     }
     combined["quantization"] = std::move(*quant);
   } else {
@@ -463,6 +487,8 @@ absl::StatusOr<anec::CompileResult> anec::compile(const CompileOptions &o) {
       {"output_bytes", (int64_t)result.outputBytes},
       {"weight_values", (int64_t)result.weightValues},
       {"weight_bytes", (int64_t)result.weightBytes},
+      {"weight_file_bytes", (int64_t)result.weightFileBytes},
+      {"repeated_extra_bytes", (int64_t)repeatedExtra},
       {"bits_per_weight", params ? 8.0 * bytes / params : 0.0}};
   combined["steps"] = std::move(steps);
   combined["peak_rss_mib"] = result.peakRssMiB;

@@ -27,6 +27,10 @@ parseModel(mlir::MLIRContext &ctx, const std::string &text, const std::string &n
 /// each distinct weight once.
 std::pair<uint64_t, uint64_t> weightStats(mlir::ModuleOp module);
 
+/// Bytes of the weight files (`*.bin`) under a package or MIL text folder as
+/// they are on disk: what was written, not what was planned (0 for a file).
+uint64_t weightFileBytes(const std::string &folder);
+
 } // namespace anec::driver
 
 #endif // ANEC_LIB_DRIVER_LOAD_H

@@ -15,6 +15,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/Support/JSON.h"
@@ -24,6 +25,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -267,6 +269,59 @@ absl::StatusOr<std::vector<Chunk>> anec::exporter::splitIntoChunks(ModuleOp modu
   return result;
 }
 
+/// A weight's name for reports: its blob's key, or the name in its location.
+static std::string weightName(ConstOp c) {
+  if (auto res = dyn_cast<DenseResourceElementsAttr>(c.getVal()))
+    return res.getRawHandle().getKey().str();
+  std::string name;
+  c.getLoc()->walk([&](Location l) {
+    if (auto n = dyn_cast<NameLoc>(l)) {
+      name = n.getName().str();
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return name.empty() ? "(unnamed)" : name;
+}
+
+std::vector<anec::exporter::RepeatedWeight>
+anec::exporter::repeatedWeights(const std::vector<Chunk> &chunks) {
+  struct Seen {
+    RepeatedWeight weight;
+    size_t order;
+  };
+  absl::flat_hash_map<WeightIdentity, Seen> byWeight;
+  for (size_t k = 0; k < chunks.size(); ++k) {
+    ModuleOp m = const_cast<Chunk &>(chunks[k]).module.get();
+    for (auto fn : m.getOps<func::FuncOp>())
+      for (auto cst : fn.getOps<ConstOp>()) {
+        uint64_t bytes = writtenBytes(cst);
+        if (!bytes)
+          continue;
+        auto [it, first] = byWeight.try_emplace(weightIdentity(cst.getVal()));
+        Seen &seen = it->second;
+        if (first) {
+          seen.order = byWeight.size();
+          seen.weight.bytes = bytes;
+          seen.weight.name = weightName(cst);
+        }
+        if (seen.weight.chunks.empty() || seen.weight.chunks.back() != int(k + 1))
+          seen.weight.chunks.push_back(int(k + 1));
+      }
+  }
+  std::vector<Seen> repeated;
+  for (auto &[id, seen] : byWeight)
+    if (seen.weight.chunks.size() > 1)
+      repeated.push_back(std::move(seen));
+  std::sort(repeated.begin(), repeated.end(), [](const Seen &a, const Seen &b) {
+    return a.weight.bytes != b.weight.bytes ? a.weight.bytes > b.weight.bytes : a.order < b.order;
+  });
+  std::vector<RepeatedWeight> out;
+  for (Seen &s : repeated)
+    out.push_back(std::move(s.weight));
+  return out;
+}
+
 /// Names as the exported program spells them (MIL identifiers).
 static std::string milIdentifier(llvm::StringRef name) {
   std::string s = name.str();
@@ -305,18 +360,30 @@ std::string anec::exporter::chunkManifest(const std::vector<Chunk> &chunks,
                                       {"weight_bytes", (int64_t)chunk.weightBytes},
                                       {"functions", std::move(functions)}});
   }
+  // Weights stored by several chunks, with the bytes each extra copy costs.
+  llvm::json::Array repeated;
+  for (const RepeatedWeight &w : repeatedWeights(chunks)) {
+    llvm::json::Array in;
+    for (int k : w.chunks)
+      in.push_back(k);
+    repeated.push_back(llvm::json::Object{{"name", w.name},
+                                          {"bytes", (int64_t)w.bytes},
+                                          {"chunks", std::move(in)},
+                                          {"extra_bytes", (int64_t)(w.bytes * (w.chunks.size() - 1))}});
+  }
   std::string text;
   llvm::raw_string_ostream os(text);
   os << llvm::formatv("{0:2}", llvm::json::Value(llvm::json::Object{
                                    {"format", "anec chunks 1"},
                                    {"order", "run the chunks in order; each output feeds the "
                                              "input of the same name in a later chunk"},
-                                   {"chunks", std::move(list)}}))
+                                   {"chunks", std::move(list)},
+                                   {"repeated_weights", std::move(repeated)}}))
      << "\n";
   return text;
 }
 
-absl::StatusOr<std::vector<std::string>> anec::exporter::writeChunked(
+absl::StatusOr<anec::exporter::ChunkedOutput> anec::exporter::writeChunked(
     ModuleOp module, const std::string &output, uint64_t maxBytes,
     llvm::function_ref<absl::Status(ModuleOp, const std::string &)> write) {
   auto chunks = splitIntoChunks(module, maxBytes);
@@ -325,7 +392,7 @@ absl::StatusOr<std::vector<std::string>> anec::exporter::writeChunked(
   if (chunks->size() == 1) {
     if (absl::Status s = write(module, output); !s.ok())
       return s;
-    return std::vector<std::string>{output};
+    return ChunkedOutput{{output}, {}};
   }
   llvm::StringRef out(output);
   llvm::StringRef ext = llvm::sys::path::extension(out);
@@ -344,5 +411,5 @@ absl::StatusOr<std::vector<std::string>> anec::exporter::writeChunked(
       !s.ok())
     return s;
   written.push_back(manifest);
-  return written;
+  return ChunkedOutput{std::move(written), repeatedWeights(*chunks)};
 }

@@ -19,6 +19,23 @@ struct Chunk {
   uint64_t weightBytes = 0;
 };
 
+/// A weight that more than one chunk reads, so each of them stores it (a
+/// tied table read by the first chunk's lookup and the last one's LM head).
+struct RepeatedWeight {
+  std::string name;          ///< the constant's name (its location)
+  uint64_t bytes = 0;        ///< stored bytes of one copy
+  std::vector<int> chunks;   ///< 1-based chunks storing it
+};
+
+/// The weights stored by more than one of `chunks`, largest first.
+std::vector<RepeatedWeight> repeatedWeights(const std::vector<Chunk> &chunks);
+
+/// What writeChunked wrote: the paths, and the weights chunking repeated.
+struct ChunkedOutput {
+  std::vector<std::string> written;
+  std::vector<RepeatedWeight> repeated;
+};
+
 /// Splits `module` into consecutive chunks whose weights (as written: fp16
 /// for casted weights) stay within `maxBytes` each, cutting every function
 /// at the same weights. Values crossing a cut become outputs of the earlier
@@ -34,8 +51,8 @@ std::string chunkManifest(const std::vector<Chunk> &chunks,
 
 /// Writes `module` to `output` with `write`, or, when its weights exceed
 /// `maxBytes`, as chunks `X_1.ext`, `X_2.ext`, ... with `X.chunks.json`
-/// beside them. Returns the paths written.
-absl::StatusOr<std::vector<std::string>>
+/// beside them (which lists the repeated weights too).
+absl::StatusOr<ChunkedOutput>
 writeChunked(mlir::ModuleOp module, const std::string &output, uint64_t maxBytes,
              llvm::function_ref<absl::Status(mlir::ModuleOp, const std::string &)> write);
 

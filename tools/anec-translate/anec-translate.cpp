@@ -198,8 +198,13 @@ int main(int argc, char **argv) {
     auto written = anec::exporter::writeChunked(*module, output, maxFileSize, write);
     if (!written.ok())
       return fail(std::string(written.status().message()));
-    if (!quiet && written->size() > 1)
-      fmt::print(stderr, "wrote {} chunks and {}\n", written->size() - 1, written->back());
+    if (!quiet && written->written.size() > 1) {
+      fmt::print(stderr, "wrote {} chunks and {}\n", written->written.size() - 1,
+                 written->written.back());
+      for (const anec::exporter::RepeatedWeight &w : written->repeated)
+        fmt::print(stderr, "  '{}' is stored by chunks {} ({} bytes a copy)\n", w.name,
+                   fmt::join(w.chunks, ", "), w.bytes);
+    }
     return 0;
   }
   if (!importMilTextPath.empty() || !importMlPackagePath.empty()) {

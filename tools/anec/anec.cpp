@@ -207,6 +207,13 @@ void printQuantTable(const std::string &json) {
                (int64_t)num(*t, "weights"), num(*t, "elements"),
                humanBytes(num(*t, "bytes_before")), humanBytes(num(*t, "bytes_after")),
                num(*t, "bits_per_weight"));
+  // What the writer put on disk, which the figures above only plan.
+  if (const llvm::json::Object *w = root->getObject("written")) {
+    fmt::print(stderr, "written: weight files {}", humanBytes(num(*w, "weight_file_bytes")));
+    if (double extra = num(*w, "repeated_extra_bytes"))
+      fmt::print(stderr, ", of which {} repeat weights across chunks", humanBytes(extra));
+    fmt::print(stderr, "\n");
+  }
 }
 
 void printPartitionTable(const std::string &json) {
@@ -306,9 +313,14 @@ int compileCommand() {
   fmt::print(stderr, "  input      {}\n", humanBytes(r->inputBytes));
   fmt::print(stderr, "  output     {} ({} file{})\n", humanBytes(r->outputBytes), r->written.size(),
              r->written.size() == 1 ? "" : "s");
-  fmt::print(stderr, "  weights    {:.2f} M values, {:.2f} bits per weight\n",
+  fmt::print(stderr, "  weights    {:.2f} M values, {:.2f} bits per weight; weight files {}\n",
              r->weightValues / 1e6,
-             r->weightValues ? 8.0 * r->weightBytes / r->weightValues : 0.0);
+             r->weightValues ? 8.0 * r->weightBytes / r->weightValues : 0.0,
+             humanBytes(r->weightFileBytes));
+  for (const anec::CompileResult::RepeatedWeight &w : r->repeatedWeights)
+    fmt::print(stderr, "  repeated   '{}' is stored by chunks {}: {} a copy, {} extra\n", w.name,
+               fmt::join(w.chunks, ", "), humanBytes(w.bytes),
+               humanBytes(w.bytes * (w.chunks.size() - 1)));
   fmt::print(stderr, "  ANE        {:.0f}% of ops, {:.1f}% of FLOPs, {} transition{} ({}, {})\n",
              100 * r->aneOpsFraction, 100 * r->aneFlopsFraction, r->transitions,
              r->transitions == 1 ? "" : "s", r->targetName, computeUnits.getValue());
@@ -425,6 +437,8 @@ int inspectCommand() {
   auto [bytes, params] = anec::driver::weightStats(**module);
   fmt::print("weights: {} in {:.2f} M values, {:.2f} bits per weight\n", humanBytes(bytes),
              params / 1e6, params ? 8.0 * bytes / params : 0.0);
+  if (uint64_t onDisk = anec::driver::weightFileBytes(input))
+    fmt::print("weight file: {} on disk ({} bytes)\n", humanBytes(onDisk), onDisk);
   return 0;
 }
 
