@@ -56,8 +56,8 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
       module.emitError("nbits must be 1, 2, 3, 4, 6 or 8, got ") << (int64_t)nbits;
       return signalPassFailure();
     }
-    if (mode != "kmeans" && mode != "uniform" && mode != "unique") {
-      module.emitError("mode must be kmeans, uniform or unique, got '") << mode << "'";
+    if (mode != "kmeans" && mode != "kmeans-exact" && mode != "uniform" && mode != "unique") {
+      module.emitError("mode must be kmeans, kmeans-exact, uniform or unique, got '") << mode << "'";
       return signalPassFailure();
     }
     if (!std::isfinite((double)mixedBits) || mixedBits < 0 || mixedBits > 8) {
@@ -139,7 +139,9 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
   }
 
   compression::LutMode lutMode() const {
-    return mode == "uniform" ? compression::LutMode::Uniform : compression::LutMode::KMeans;
+    return mode == "uniform"        ? compression::LutMode::Uniform
+           : mode == "kmeans-exact" ? compression::LutMode::KMeansExact
+                                    : compression::LutMode::KMeans;
   }
 
   /// Squared error and signal energy of palettizing `w` with `bits`.

@@ -237,8 +237,11 @@ def PalettizeWeights : Pass<"anec-palettize-weights", "mlir::ModuleOp"> {
     Replaces every fp16 weight of a conv or linear layer with at least
     `weight-threshold` elements by nbits-wide indices into fp16 LUTs: one
     per tensor (iOS16 form) or one per group of `group-size` output channels
-    (iOS18 form). `kmeans` LUTs are the globally optimal 1-D k-means of the
-    weights' fp16 values (dynamic programming over their histogram);
+    (iOS18 form). `kmeans-exact` LUTs are the globally optimal 1-D k-means
+    of the weights' fp16 values (dynamic programming over their histogram);
+    `kmeans` runs the same program coarse to fine where the values are many
+    for the clusters (over block edges, then every value near the boundaries
+    found), within 0.1% of the optimal error and most often equal to it;
     `uniform` LUTs are evenly spaced. Weights whose location matches
     `exclude` are kept. A weight shared by several functions is clustered
     once and shares its LUT and indices.
@@ -246,7 +249,7 @@ def PalettizeWeights : Pass<"anec-palettize-weights", "mlir::ModuleOp"> {
   let dependentDialects = ["::anec::mil::MilDialect"];
   let options = [
     Option<"nbits", "nbits", "int64_t", /*default=*/"4", "Bits per index: 1, 2, 3, 4, 6 or 8">,
-    Option<"mode", "mode", "std::string", /*default=*/"\"kmeans\"", "kmeans (optimal clusters), uniform (evenly spaced) or unique (the weight's distinct values, with the fewest bits that hold them; lossless)">,
+    Option<"mode", "mode", "std::string", /*default=*/"\"kmeans\"", "kmeans (clusters within 0.1% of the optimal error, coarse to fine), kmeans-exact (the optimal clusters, several times slower on large groups), uniform (evenly spaced) or unique (the weight's distinct values, with the fewest bits that hold them; lossless)">,
     Option<"granularity", "granularity", "std::string", /*default=*/"\"per_tensor\"",
            "per_tensor or per_grouped_channel">,
     Option<"groupSize", "group-size", "int64_t", /*default=*/"32",

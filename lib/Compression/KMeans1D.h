@@ -7,8 +7,15 @@
 
 namespace anec::compression {
 
-/// How each DP layer finds its optimal splits; all give the optimum.
-enum class KMeansSearch { Auto, DivideAndConquer, Knuth, Smawk };
+/// How the clusters are searched. DivideAndConquer, Knuth and Smawk run the
+/// exact program over every point (each layer's optimal splits found three
+/// ways); CoarseToFine runs it over block edges, then over the points near
+/// the boundaries found, widening until no boundary presses against its
+/// window (the full program as a last resort). Auto: coarse to fine for
+/// many points a cluster (at least 64, and 2048 points), else the fastest
+/// exact search for k.
+/// Exact: the fastest exact search for k.
+enum class KMeansSearch { Auto, Exact, DivideAndConquer, Knuth, Smawk, CoarseToFine };
 
 /// The k centroids minimizing Σ w_i (x_i − c(x_i))² over sorted distinct
 /// values `x` with weights `w` (counts), exactly: dynamic programming over

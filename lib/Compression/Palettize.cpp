@@ -113,7 +113,9 @@ PaletteError Palettizer::run(const uint16_t *values, size_t n, int bits, LutMode
     for (int i = 0; i < entries; ++i)
       centroids.push_back(lo + (hi - lo) * (entries == 1 ? 0.0 : double(i) / (entries - 1)));
   } else {
-    centroids = optimalKMeans1D(x, w, entries);
+    centroids = optimalKMeans1D(x, w, entries,
+                                mode == LutMode::KMeansExact ? KMeansSearch::Exact
+                                                             : KMeansSearch::Auto);
   }
   // The LUT as stored: fp16, ascending, padded with its last entry.
   uint16_t lutBits[256];
@@ -126,7 +128,7 @@ PaletteError Palettizer::run(const uint16_t *values, size_t n, int bits, LutMode
     lut[e] = halfToFloat(lutBits[e]);
 
   PaletteError err;
-  if (mode == LutMode::KMeans && !x.empty())
+  if (mode != LutMode::Uniform && !x.empty())
     err.objective = quantizationError(x, w, centroids);
   for (size_t i = 0; i < keys.size(); ++i) {
     uint8_t e = nearestEntry(lut, entries, (float)x[i]);

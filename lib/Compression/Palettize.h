@@ -17,7 +17,9 @@
 
 namespace anec::compression {
 
-enum class LutMode { KMeans, Uniform };
+/// KMeans: coarse to fine where values are many (lib/Compression/KMeans1D.h),
+/// KMeansExact: the optimal clusters always, Uniform: evenly spaced.
+enum class LutMode { KMeans, KMeansExact, Uniform };
 
 /// What palettizing one run of values cost.
 struct PaletteError {

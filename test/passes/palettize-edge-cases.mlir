@@ -34,7 +34,7 @@
 // RUN: not anec-opt %s --anec-palettize-weights="mode=unique mixed-bits=4" -o %t.unused 2>&1 | %FileCheck %s --check-prefix=BADMIX
 // BADMIX: error: mode=unique chooses its own bits; it does not combine with mixed-bits
 // RUN: not anec-opt %s --anec-palettize-weights="mode=median" -o %t.unused 2>&1 | %FileCheck %s --check-prefix=BADMODE
-// BADMODE: error: mode must be kmeans, uniform or unique, got 'median'
+// BADMODE: error: mode must be kmeans, kmeans-exact, uniform or unique, got 'median'
 // RUN: not anec-opt %s --anec-palettize-weights="exclude=(" -o %t.unused 2>&1 | %FileCheck %s --check-prefix=BADREGEX
 // BADREGEX: error: exclude is not a valid regex:
 func.func @zeros(%x: tensor<4x16xf16>) -> tensor<4x32xf16> {

@@ -37,7 +37,7 @@ llvm::cl::opt<int> bitsOpt("bits", llvm::cl::desc("index bits: 1, 2, 3, 4, 6 or 
 llvm::cl::opt<int64_t> groupSizeOpt(
     "group-size", llvm::cl::desc("output channels per LUT; 0 for one LUT per tensor"),
     llvm::cl::init(8));
-llvm::cl::opt<std::string> modeOpt("mode", llvm::cl::desc("kmeans or uniform"),
+llvm::cl::opt<std::string> modeOpt("mode", llvm::cl::desc("kmeans, kmeans-exact or uniform"),
                                    llvm::cl::init("kmeans"));
 llvm::cl::opt<unsigned> threadsOpt("workers", llvm::cl::desc("worker threads"),
                                    llvm::cl::init(2));
@@ -95,7 +95,7 @@ int main(int argc, char **argv) {
     fmt::print(stderr, "error: --bits must be 1, 2, 3, 4, 6 or 8\n");
     return 2;
   }
-  if (modeOpt != "kmeans" && modeOpt != "uniform") {
+  if (modeOpt != "kmeans" && modeOpt != "kmeans-exact" && modeOpt != "uniform") {
     fmt::print(stderr, "error: --mode must be kmeans or uniform\n");
     return 2;
   }
@@ -109,7 +109,9 @@ int main(int argc, char **argv) {
     fmt::print(stderr, "error: --only: {}\n", regexError);
     return 2;
   }
-  LutMode mode = modeOpt == "kmeans" ? LutMode::KMeans : LutMode::Uniform;
+  LutMode mode = modeOpt == "kmeans"         ? LutMode::KMeans
+                 : modeOpt == "kmeans-exact" ? LutMode::KMeansExact
+                                             : LutMode::Uniform;
 
   // The tensors, mapped.
   llvm::StringMap<import::TensorView> single;
