@@ -65,6 +65,10 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
           << (double)mixedBits;
       return signalPassFailure();
     }
+    if (vocabMinBits < 0 || vocabMinBits > 8) {
+      module.emitError("vocab-min-bits must be 0 (off) to 8, got ") << (int64_t)vocabMinBits;
+      return signalPassFailure();
+    }
     if (mode == "unique" && mixedBits > 0) {
       module.emitError("mode=unique chooses its own bits; it does not combine with mixed-bits");
       return signalPassFailure();
@@ -161,6 +165,18 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
     return {err, energy};
   }
 
+  /// The embedding table (read by a gather) or the LM head (named so, or
+  /// sliced from it).
+  static bool isVocabularyTable(const Weight &w) {
+    llvm::StringRef name(w.name);
+    return name.starts_with("lm_head") || name.contains("embed_tokens") ||
+           name.starts_with("token_embd") || name.starts_with("output.weight") ||
+           llvm::any_of(w.uses, [](const DistinctWeight::Use &u) {
+             return llvm::any_of(u.weight.getUsers(),
+                                 [](Operation *user) { return isa<mil::GatherOp>(user); });
+           });
+  }
+
   /// Mixed bit widths: start every weight at the fewest bits and give more
   /// bits where they buy the most error per bit, until the average reaches
   /// `mixed-bits` (a greedy walk down each weight's error-vs-bits curve,
@@ -181,6 +197,11 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
     };
     std::vector<Candidate> cands;
     int64_t total = 0;
+    // The vocabulary's tables start at vocab-min-bits: the embedding's
+    // error reaches every token, the LM head's every logit.
+    int vocabLevel = 0;
+    while (vocabMinBits > 0 && vocabLevel + 1 < levels && kBits[vocabLevel] < vocabMinBits)
+      ++vocabLevel;
     for (Weight &w : weights) {
       std::vector<uint16_t> half;
       if (failed(readValues(w, half))) {
@@ -211,11 +232,13 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
         cand.storedBits[l] = double(half.size()) * kBits[l] + 16.0 * luts * (1 << kBits[l]);
       }
       total += half.size();
+      if (isVocabularyTable(w))
+        cand.level = vocabLevel;
       cands.push_back(cand);
     }
     double budget = mixedBits * total, used = 0;
     for (Candidate &c : cands)
-      used += c.storedBits[0];
+      used += c.storedBits[c.level];
     if (used > budget && total)
       emitRemark(module.getLoc())
           << fmt::format("mixed palettization: 2 bits everywhere already take {:.2f} bits per "

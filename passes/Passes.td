@@ -261,6 +261,8 @@ def PalettizeWeights : Pass<"anec-palettize-weights", "mlir::ModuleOp"> {
     Option<"mixedBits", "mixed-bits", "double", /*default=*/"0",
            "Target average bits per weight: each weight gets 2, 3, 4, 6 or 8 bits, "
            "chosen to minimise the total squared error; 6- and 8-bit errors are extrapolated from the exact 4-bit one (0: nbits for all)">,
+    Option<"vocabMinBits", "vocab-min-bits", "int64_t", /*default=*/"6",
+           "With mixed-bits: the fewest bits the embedding table and the LM head get (their error reaches every token and every logit); 0 leaves them to the allocator">,
     Option<"report", "report", "bool", /*default=*/"false",
            "Remark each weight's bits, LUTs, bytes before and after, SNR and max abs error (and, with mixed-bits, the average)">,
     Option<"reportFile", "report-file", "std::string", /*default=*/"\"\"",

@@ -160,18 +160,16 @@ std::vector<uint32_t> layeredBoundaries(const Prefix &p, int k, KMeansSearch sea
   prev[0] = 0;
   // The interval cost is Monge, so with the largest optimal split kept
   // everywhere, split[l][i] <= split[l][i+1] and (Knuth) split[l-1][i] <=
-  // split[l][i]. Three searches, each exact; which is fastest depends on k
-  // (measured on 32 groups of 8 x 2048 fp16 values, ~8000 distinct each,
-  // one thread, 4/6/8 bits): divide and conquer over i on the first bound,
-  // O(n log n) a layer (0.17 / 2.20 / 2.80 s); SMAWK on the totally
-  // monotone layer matrix, O(n) a layer (0.22 / 0.95 / 3.64 s); a downward
-  // scan within both bounds, short windows when clusters are many
-  // (2.8 s at 8 bits). Auto takes the best of each.
+  // split[l][i]. Three searches, each exact: divide and conquer over i
+  // within both bounds, O(n log n) a layer; SMAWK on the totally monotone
+  // layer matrix, O(n) a layer; a downward scan within both bounds. With the
+  // vectorized split search, divide and conquer is the fastest for every k
+  // (one thread, 8,200 distinct fp16 values: 4.1 / 14.3 / 52 ms a group for
+  // k = 16 / 64 / 256, against SMAWK's 6.2 / 26.5 / 118 and the scan's
+  // 23.5 / 32.0 / 59; utils/bench-palettize-coremltools.py and BENCHMARKS).
   if (search == KMeansSearch::Auto || search == KMeansSearch::Exact ||
       search == KMeansSearch::CoarseToFine)
-    search = k <= 16   ? KMeansSearch::DivideAndConquer
-             : k <= 64 ? KMeansSearch::Smawk
-                       : KMeansSearch::Knuth;
+    search = KMeansSearch::DivideAndConquer;
   for (size_t i = 0; i <= n; ++i)
     split[0][i] = 0;
   std::vector<uint32_t> columns(search == KMeansSearch::Smawk ? n : 0),
@@ -252,14 +250,55 @@ std::vector<uint32_t> layeredBoundaries(const Prefix &p, int k, KMeansSearch sea
   return bounds;
 }
 
+/// The optimal boundaries when boundary l may only lie in [lo[l], hi[l]]
+/// (l = 1..k-1, both ascending): one small exact program per window pair,
+/// each row's best split found by the vectorized search. Empty windows give
+/// no answer (an empty vector).
+std::vector<uint32_t> windowedBoundaries(const Prefix &p, int k, const std::vector<uint32_t> &lo,
+                                         const std::vector<uint32_t> &hi) {
+  const size_t n = p.size();
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<double> prev(n + 1, inf), cur(n + 1, inf);
+  std::vector<std::vector<uint32_t>> arg(k + 1);
+  for (uint32_t i = lo[1]; i <= hi[1]; ++i)
+    prev[i] = p.cost(0, i);
+  for (int l = 2; l <= k; ++l) {
+    // Rows: the window of boundary l (the last boundary is n itself).
+    uint32_t rowLo = l < k ? lo[l] : uint32_t(n), rowHi = l < k ? hi[l] : uint32_t(n);
+    arg[l].assign(rowHi - rowLo + 1, 0);
+    for (uint32_t i = rowLo; i <= rowHi; ++i) {
+      uint32_t to = std::min<uint32_t>(hi[l - 1], i - 1);
+      if (to < lo[l - 1]) {
+        cur[i] = inf;
+        continue;
+      }
+      arg[l][i - rowLo] = uint32_t(
+          bestSplit(prev.data(), p.w.data(), p.wx.data(), p.wxx.data(), i, lo[l - 1], to, cur[i]));
+    }
+    for (uint32_t j = lo[l - 1]; j <= hi[l - 1]; ++j)
+      prev[j] = inf;
+    std::swap(prev, cur);
+  }
+  if (!(prev[n] < inf))
+    return {};
+  std::vector<uint32_t> bounds(k + 1);
+  bounds[k] = uint32_t(n);
+  for (int l = k; l >= 2; --l) {
+    uint32_t rowLo = l < k ? lo[l] : uint32_t(n);
+    bounds[l - 1] = arg[l][bounds[l] - rowLo];
+  }
+  bounds[0] = 0;
+  return bounds;
+}
+
 /// Coarse to fine: the exact program over block edges only (about
-/// kBlocksPerCluster blocks a cluster), then over every point within two
-/// blocks of each boundary found. Windows are widened (then the full
-/// program run) while a boundary lands on the edge of its window, so the
-/// answer is the optimum over every partition whose boundaries lie in
-/// windows that no boundary presses against. Far fewer points than the
-/// full program: on 8 x 2048 fp16 normals (8,200 distinct values, k = 16)
-/// about 1,100 instead of 8,200.
+/// kBlocksPerCluster blocks a cluster), then each boundary searched over
+/// every point within two blocks of where the coarse program put it.
+/// Windows are widened (then the full program run) while a boundary lands
+/// on the edge of its window, so the answer is the optimum over every
+/// partition whose boundaries lie in windows none of them presses against.
+/// On 8 x 2048 fp16 normals (8,200 distinct values, k = 16): within 2e-4
+/// of the optimal error, equal to it in most groups, 5x faster.
 std::vector<uint32_t> coarseToFineBoundaries(const Prefix &p, const std::vector<double> &x, int k) {
   constexpr size_t kBlocksPerCluster = 32;
   size_t n = p.size();
@@ -275,38 +314,30 @@ std::vector<uint32_t> coarseToFineBoundaries(const Prefix &p, const std::vector<
       start = i;
     }
   coarse.push_back(uint32_t(n));
+  if (coarse.size() <= size_t(k) + 1)
+    return layeredBoundaries(p, k, KMeansSearch::Exact);
   std::vector<uint32_t> bounds;
-  {
-    std::vector<uint32_t> b = layeredBoundaries(Prefix(p, coarse), k, KMeansSearch::Auto);
-    for (uint32_t i : b)
-      bounds.push_back(coarse[i]);
-  }
+  for (uint32_t i : layeredBoundaries(Prefix(p, coarse), k, KMeansSearch::Exact))
+    bounds.push_back(coarse[i]);
   for (size_t reach = 2 * block; reach < n; reach *= 4) {
-    // Every point within `reach` of a boundary, and both ends.
-    std::vector<uint32_t> points{0};
+    std::vector<uint32_t> lo(k), hi(k);
     for (int l = 1; l < k; ++l) {
-      size_t lo = bounds[l] > reach ? bounds[l] - reach : 1;
-      size_t hi = std::min(n - 1, size_t(bounds[l]) + reach);
-      for (size_t i = std::max<size_t>(lo, points.back() + 1); i <= hi; ++i)
-        points.push_back(uint32_t(i));
+      lo[l] = uint32_t(bounds[l] > reach ? bounds[l] - reach : 1);
+      hi[l] = uint32_t(std::min(n - 1, size_t(bounds[l]) + reach));
     }
-    points.push_back(uint32_t(n));
-    if (points.size() <= size_t(k))
+    std::vector<uint32_t> b = windowedBoundaries(p, k, lo, hi);
+    if (b.empty())
       break;
-    std::vector<uint32_t> b = layeredBoundaries(Prefix(p, points), k, KMeansSearch::Auto);
-    // A boundary on a window's edge (its neighbour point left out) may be
-    // held back by the window: widen and solve again.
+    // A boundary on its window's edge may be held back by the window:
+    // widen and solve again.
     bool pressed = false;
-    for (int l = 1; l < k; ++l) {
-      uint32_t at = b[l];
-      pressed |= (points[at] > 1 && points[at - 1] != points[at] - 1) ||
-                 (points[at] < n - 1 && points[at + 1] != points[at] + 1);
-      bounds[l] = points[at];
-    }
+    for (int l = 1; l < k; ++l)
+      pressed |= (b[l] == lo[l] && lo[l] > 1) || (b[l] == hi[l] && hi[l] < n - 1);
+    bounds = b;
     if (!pressed)
       return bounds;
   }
-  return layeredBoundaries(p, k, KMeansSearch::Auto);
+  return layeredBoundaries(p, k, KMeansSearch::Exact);
 }
 
 } // namespace
