@@ -194,6 +194,7 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
       double errors[5];
       double storedBits[5];
       int level = 0;
+      bool vocabulary = false;
     };
     std::vector<Candidate> cands;
     int64_t total = 0;
@@ -232,13 +233,27 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
         cand.storedBits[l] = double(half.size()) * kBits[l] + 16.0 * luts * (1 << kBits[l]);
       }
       total += half.size();
-      if (isVocabularyTable(w))
-        cand.level = vocabLevel;
+      cand.vocabulary = isVocabularyTable(w);
       cands.push_back(cand);
     }
     double budget = mixedBits * total, used = 0;
-    for (Candidate &c : cands)
-      used += c.storedBits[c.level];
+    // The vocabulary's floor, lowered while it alone would exceed the budget.
+    for (;; --vocabLevel) {
+      used = 0;
+      for (Candidate &c : cands) {
+        c.level = c.vocabulary ? vocabLevel : 0;
+        used += c.storedBits[c.level];
+      }
+      if (used <= budget || vocabLevel == 0)
+        break;
+    }
+    if (vocabMinBits > 0 && kBits[vocabLevel] < vocabMinBits &&
+        llvm::any_of(cands, [](const Candidate &c) { return c.vocabulary; }))
+      emitRemark(module.getLoc())
+          << fmt::format("mixed palettization: the embedding and LM head get at least {} bits, "
+                         "not vocab-min-bits={}: more would not fit a budget of {} bits per "
+                         "weight",
+                         kBits[vocabLevel], (int64_t)vocabMinBits, (double)mixedBits);
     if (used > budget && total)
       emitRemark(module.getLoc())
           << fmt::format("mixed palettization: 2 bits everywhere already take {:.2f} bits per "

@@ -71,7 +71,8 @@ def anec_palettize(build, workers, weight, nbits, group_size, folder):
     path = os.path.join(folder, "w.safetensors")
     _bp.write_safetensors(path, {"w": weight})
     argv = [os.path.join(build, "bin", "anec-palettize-bench"), path, f"--bits={nbits}",
-            f"--group-size={group_size}", f"--workers={workers}", "--min-elements=0", "--json"]
+            f"--group-size={group_size}", f"--workers={workers}", "--min-elements=0", "--json",
+            "--objective=false"]
     start = time.perf_counter()
     out = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
     seconds = time.perf_counter() - start

@@ -40,6 +40,8 @@ struct CompileOptions {
   std::string pipeline = "anec-ane-pipeline";
   /// fp16, int8, int8-per-channel, lut1/2/3/4/6/8 or mixed:B.
   std::string weights = "fp16";
+  /// Output channels sharing one LUT on iOS18 (1 to 4096).
+  int64_t lutGroupSize = 32;
   /// The chip the partition and the estimates are for (targets/*.json key
   /// or a target file), and the units the app allows (Core ML's
   /// MLComputeUnits: all, cpu_and_ne, cpu_and_gpu, cpu_only).

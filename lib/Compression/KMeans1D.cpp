@@ -266,15 +266,26 @@ std::vector<uint32_t> windowedBoundaries(const Prefix &p, int k, const std::vect
     // Rows: the window of boundary l (the last boundary is n itself).
     uint32_t rowLo = l < k ? lo[l] : uint32_t(n), rowHi = l < k ? hi[l] : uint32_t(n);
     arg[l].assign(rowHi - rowLo + 1, 0);
-    for (uint32_t i = rowLo; i <= rowHi; ++i) {
-      uint32_t to = std::min<uint32_t>(hi[l - 1], i - 1);
-      if (to < lo[l - 1]) {
-        cur[i] = inf;
-        continue;
+    // Row minima are monotone here too (the cost is Monge whatever the
+    // previous layer's values): divide and conquer over the window's rows.
+    auto solve = [&](auto &&self, uint32_t rlo, uint32_t rhi, uint32_t olo, uint32_t ohi) -> void {
+      if (rlo > rhi)
+        return;
+      uint32_t mid = rlo + (rhi - rlo) / 2;
+      uint32_t to = std::min<uint32_t>(ohi, mid - 1);
+      uint32_t best = olo;
+      if (to < olo) {
+        cur[mid] = inf;
+      } else {
+        best = uint32_t(bestSplit(prev.data(), p.w.data(), p.wx.data(), p.wxx.data(), mid, olo,
+                                  to, cur[mid]));
+        arg[l][mid - rowLo] = best;
       }
-      arg[l][i - rowLo] = uint32_t(
-          bestSplit(prev.data(), p.w.data(), p.wx.data(), p.wxx.data(), i, lo[l - 1], to, cur[i]));
-    }
+      if (mid > rlo)
+        self(self, rlo, mid - 1, olo, best);
+      self(self, mid + 1, rhi, best, ohi);
+    };
+    solve(solve, rowLo, rowHi, lo[l - 1], hi[l - 1]);
     for (uint32_t j = lo[l - 1]; j <= hi[l - 1]; ++j)
       prev[j] = inf;
     std::swap(prev, cur);
@@ -353,7 +364,7 @@ std::vector<double> anec::compression::optimalKMeans1D(const std::vector<double>
   Prefix p(x, w);
   // Coarse to fine where the points are many for the clusters.
   if (search == KMeansSearch::CoarseToFine ||
-      (search == KMeansSearch::Auto && n >= 64 * size_t(k) && n >= 2048)) {
+      (search == KMeansSearch::Auto && n >= 64 * size_t(k) && n >= 1024)) {
     std::vector<uint32_t> b = coarseToFineBoundaries(p, x, k);
     std::vector<double> centroids(k);
     for (int l = 0; l < k; ++l)

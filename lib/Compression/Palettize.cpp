@@ -25,17 +25,6 @@ inline uint16_t fromOrderKey(uint16_t k) {
   return (k & 0x8000) ? uint16_t(k & 0x7fff) : uint16_t(~k);
 }
 
-/// Index of the LUT entry nearest to v (ties to the lower entry).
-inline uint8_t nearestEntry(const float *lut, int entries, float v) {
-  const float *it = std::lower_bound(lut, lut + entries, v);
-  int i = int(it - lut);
-  if (i == entries)
-    return uint8_t(i - 1);
-  if (i > 0 && std::fabs(lut[i - 1] - v) <= std::fabs(lut[i] - v))
-    return uint8_t(i - 1);
-  return uint8_t(i);
-}
-
 } // namespace
 
 int64_t anec::compression::rowsPerLut(int64_t rows, int64_t groupSize) {
@@ -77,14 +66,14 @@ Palettizer &Palettizer::forThisThread() {
 
 PaletteError Palettizer::run(const uint16_t *values, size_t n, int bits, LutMode mode,
                              uint8_t *indices, uint16_t *lutOut) {
-    // Histogram of keys; the distinct keys in first-seen order.
   keys.clear();
+  // Histogram of keys; the distinct keys in first-seen order, then
+  // radix-sorted.
   for (size_t i = 0; i < n; ++i) {
     uint16_t k = orderKey(values[i]);
     if (count[k]++ == 0)
       keys.push_back(k);
   }
-  // Two-pass LSD radix sort of the distinct keys.
   scratch.resize(keys.size());
   for (int shift : {0, 8}) {
     size_t offsets[257] = {};
@@ -128,11 +117,15 @@ PaletteError Palettizer::run(const uint16_t *values, size_t n, int bits, LutMode
     lut[e] = halfToFloat(lutBits[e]);
 
   PaletteError err;
-  if (mode != LutMode::Uniform && !x.empty())
+  if (measureObjective && mode != LutMode::Uniform && !x.empty())
     err.objective = quantizationError(x, w, centroids);
+  // Distinct values are ascending: the nearest entry only moves up.
+  int e = 0;
   for (size_t i = 0; i < keys.size(); ++i) {
-    uint8_t e = nearestEntry(lut, entries, (float)x[i]);
-    nearest[keys[i]] = e;
+    float v = (float)x[i];
+    while (e + 1 < entries && std::fabs(lut[e + 1] - v) < std::fabs(lut[e] - v))
+      ++e;
+    nearest[keys[i]] = uint8_t(e);
     double d = x[i] - lut[e];
     err.squaredError += w[i] * d * d;
     err.energy += w[i] * x[i] * x[i];

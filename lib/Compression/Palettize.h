@@ -27,7 +27,8 @@ struct PaletteError {
   double energy = 0;       ///< Σ value²
   double maxAbsError = 0;
   /// Σ (value − nearest centroid)² with the centroids before fp16 rounding:
-  /// the k-means objective itself (kmeans mode).
+  /// the k-means objective itself (kmeans modes, when the palettizer was
+  /// asked to measure it: setMeasureObjective).
   double objective = 0;
 };
 
@@ -55,6 +56,10 @@ public:
   /// This thread's palettizer.
   static Palettizer &forThisThread();
 
+  /// Also measure the k-means objective of each run (benchmarks: it costs
+  /// a search per distinct value).
+  void setMeasureObjective(bool on) { measureObjective = on; }
+
   /// Writes the 2^bits LUT entries (fp16 bits, ascending) to `lut` and each
   /// value's index of its nearest LUT entry to `indices` (either may be null
   /// when only the error is wanted).
@@ -70,6 +75,7 @@ private:
   std::vector<uint8_t> nearest; // per fp16 key, valid for the current run
   std::vector<uint16_t> keys, scratch;
   std::vector<double> x, w;
+  bool measureObjective = false;
 };
 
 } // namespace anec::compression

@@ -71,8 +71,15 @@ std::string readText(llvm::StringRef path) {
 absl::StatusOr<std::string> compressionPasses(const anec::CompileOptions &o,
                                               const std::string &reportOption) {
   const std::string &w = o.weights;
-  // Per-grouped-channel LUTs (32 channels) need iOS18; before, one per tensor.
-  std::string grouping = o.os == "ios18" ? " granularity=per_grouped_channel group-size=32" : "";
+  // Per-grouped-channel LUTs (32 channels by default) need iOS18; before,
+  // one per tensor.
+  if (o.lutGroupSize < 1 || o.lutGroupSize > 4096)
+    return absl::InvalidArgumentError(
+        absl::StrCat("--lut-group must be 1 to 4096 channels, got ", o.lutGroupSize));
+  std::string grouping =
+      o.os == "ios18"
+          ? absl::StrCat(" granularity=per_grouped_channel group-size=", o.lutGroupSize)
+          : "";
   if (w == "fp16")
     return std::string();
   if (w == "int8")

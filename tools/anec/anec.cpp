@@ -58,6 +58,10 @@ static cl::opt<std::string> weights(
              "(N = 1, 2, 3, 4, 6, 8: k-means palettization, per 32-channel group on iOS18), or "
              "mixed:B (palettization with 2-8 bits per weight, B bits on average)"),
     cl::init("fp16"));
+static cl::opt<int64_t> lutGroup(
+    "lut-group", cl::desc("Output channels sharing one LUT with --weights=lutN or mixed:B on "
+                          "iOS18 (default 32; 8 is finer and larger)"),
+    cl::init(32));
 static cl::opt<std::string> target(
     "target",
     cl::desc("The chip the partition and estimates are for: m1, m2, m3, m4, m4-pro, m4-max, "
@@ -246,6 +250,7 @@ int compileCommand() {
   o.prefill = prefill;
   o.context = context;
   o.maxFileSize = maxFileSize;
+  o.lutGroupSize = lutGroup;
   o.pipeline = pipeline;
   o.weights = weights;
   o.target = target;

@@ -50,6 +50,9 @@ llvm::cl::opt<int64_t> maxGroups("max-groups",
                                   llvm::cl::desc("palettize only each tensor's first N groups"),
                                   llvm::cl::init(0));
 llvm::cl::opt<bool> jsonOpt("json", llvm::cl::desc("one JSON object per tensor"));
+llvm::cl::opt<bool> objectiveOpt(
+    "objective", llvm::cl::desc("measure the k-means objective too (a search per distinct value)"),
+    llvm::cl::init(true));
 
 struct Job {
   const import::TensorView *view;
@@ -176,6 +179,7 @@ int main(int argc, char **argv) {
   start = std::chrono::steady_clock::now();
   auto worker = [&](unsigned t) {
     Palettizer &palettizer = Palettizer::forThisThread();
+    palettizer.setMeasureObjective(objectiveOpt);
     std::vector<uint8_t> indices;
     uint16_t lut[256];
     for (size_t i; (i = next.fetch_add(1)) < items.size();) {
