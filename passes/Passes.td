@@ -198,6 +198,29 @@ def ComputeInFp16 : Pass<"anec-compute-in-fp16", "mlir::func::FuncOp"> {
   ];
 }
 
+def EqualizeChannels : Pass<"anec-equalize-channels", "mlir::ModuleOp"> {
+  let summary = "Fold 1x1 conv weights' input-channel scales into the norm's gamma";
+  let description = [{
+    Where 1x1 convs read a value scaled per channel by a constant gamma (a
+    norm's output), divides each input channel c of their weights by
+    s_c = max|W[:, c]| / geomean_c(max|W[:, c]|) (clamped to
+    [1/max-scale, max-scale]) and multiplies gamma by s_c: the same
+    function, with weight columns of equal range, so that per-tensor INT8
+    no longer spends its levels on a few outlier channels. Weights read by
+    anything else (a tied LM head is also the embedding's table) are kept.
+    Run before compression.
+  }];
+  let dependentDialects = ["::anec::mil::MilDialect"];
+  let options = [
+    Option<"maxScale", "max-scale", "double", /*default=*/"16",
+           "Largest factor a channel is scaled by (or divided by)">,
+  ];
+  let statistics = [
+    Statistic<"numNorms", "norms", "Norms whose gamma took the weights' channel scales">,
+    Statistic<"numEqualized", "weights", "Weights equalized">,
+  ];
+}
+
 def QuantizeWeights : Pass<"anec-quantize-weights", "mlir::ModuleOp"> {
   let summary = "Linear 8-bit weights (constexpr_affine_dequantize)";
   let description = [{

@@ -82,8 +82,10 @@ absl::StatusOr<std::string> compressionPasses(const anec::CompileOptions &o,
           : "";
   if (w == "fp16")
     return std::string();
+  // Per-tensor INT8 first moves the weights' outlier input channels into
+  // the norms' gammas and the up projections' rows (anec-equalize-channels).
   if (w == "int8")
-    return ",anec-quantize-weights{" + reportOption + "},canonicalize";
+    return ",anec-equalize-channels,anec-quantize-weights{" + reportOption + "},canonicalize";
   if (w == "int8-per-channel")
     return ",anec-quantize-weights{granularity=per_channel" + reportOption + "},canonicalize";
   if (w == "lut3" && o.os != "ios18")
