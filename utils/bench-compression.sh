@@ -34,7 +34,7 @@ printf '%-18s %14s %8s %10s\n' weights bits/weight top-1 "mean KL"
 for w in "${formats[@]}"; do
   out=$work/${w//:/_}.mlpackage
   bits=$("$bin/anec" compile "$work/tiny" -o "$out" --weights="$w" 2>&1 |
-         sed -n 's/.* \([0-9.]*\) bits per weight.*/\1/p')
+         sed -n 's/^  weights .* \([0-9.]*\) bits per weight.*/\1/p')
   line=$("$bin/anec-run" "$work/tiny.mlir" --compare="$out" --test-mode=fp16 --logits \
          --llm-inputs --int-max=$((vocab - 1)) --call=prefill --call=prefill --call=prefill \
          --call=prefill --call=decode --call=decode | grep '^overall')
