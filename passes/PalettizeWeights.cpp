@@ -95,6 +95,14 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
           << opsetName(opset);
       return signalPassFailure();
     }
+    if (perChannelScale && opset < Opset::iOS18) {
+      module.emitError("per-channel-scale needs iOS18 (constexpr_blockwise_shift_scale)");
+      return signalPassFailure();
+    }
+    if (perChannelScale && mode == "unique") {
+      module.emitError("per-channel-scale changes the values; it does not combine with mode=unique");
+      return signalPassFailure();
+    }
     if (opset < Opset::iOS18 && nbits == 3 && mixedBits <= 0 && mode != "unique") {
       module.emitError("3-bit LUTs need the ios18 opset, the module's is ") << opsetName(opset);
       return signalPassFailure();
@@ -321,6 +329,26 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
           break;
         }
     }
+    // Per-channel scale (coremltools' enable_per_channel_scale form): each
+    // output channel divided by its largest |value| before clustering, the
+    // LUT's output multiplied back by constexpr_blockwise_shift_scale. A
+    // LUT then fits channels of unequal range alike.
+    std::vector<uint16_t> original, scales;
+    if (perChannelScale) {
+      original = half;
+      scales.resize(rows);
+      for (int64_t r = 0; r < rows; ++r) {
+        float peak = 0;
+        for (int64_t i = 0; i < per; ++i)
+          peak = std::max(peak, std::fabs(compression::halfToFloat(half[r * per + i])));
+        uint16_t s = compression::floatToHalf(peak > 0 ? peak : 1.0f);
+        scales[r] = s;
+        float inv = 1.0f / compression::halfToFloat(s);
+        for (int64_t i = 0; i < per; ++i)
+          half[r * per + i] =
+              compression::floatToHalf(compression::halfToFloat(half[r * per + i]) * inv);
+      }
+    }
     int entries = 1 << nbits;
     std::vector<uint8_t> idx(half.size());
     std::vector<uint16_t> luts(groups * entries);
@@ -341,10 +369,26 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
     if (!packPerGroup)
       compression::packIndices(idx.data(), idx.size(), nbits,
                                reinterpret_cast<uint8_t *>(packed.data()));
-    std::vector<uint8_t>().swap(idx);
     double err = 0, energy = 0, maxAbs = 0;
-    for (const compression::PaletteError &e : errs)
-      err += e.squaredError, energy += e.energy, maxAbs = std::max(maxAbs, e.maxAbsError);
+    if (perChannelScale) {
+      // The error of what the program computes: scale × LUT entry, in fp16.
+      for (int64_t r = 0; r < rows; ++r) {
+        float s = compression::halfToFloat(scales[r]);
+        const uint16_t *lut = &luts[(r / groupRows) * entries];
+        for (int64_t i = 0; i < per; ++i) {
+          double v = compression::halfToFloat(original[r * per + i]);
+          double got = compression::halfToFloat(
+              compression::floatToHalf(s * compression::halfToFloat(lut[idx[r * per + i]])));
+          err += (v - got) * (v - got);
+          energy += v * v;
+          maxAbs = std::max(maxAbs, std::fabs(v - got));
+        }
+      }
+    } else {
+      for (const compression::PaletteError &e : errs)
+        err += e.squaredError, energy += e.energy, maxAbs = std::max(maxAbs, e.maxAbsError);
+    }
+    std::vector<uint8_t>().swap(idx);
     MLIRContext *ctx = type.getContext();
     auto heap = [&](ArrayRef<char> bytes) {
       return HeapAsmResourceBlob::allocateAndCopyInferAlign(bytes);
@@ -373,16 +417,29 @@ struct PalettizeWeightsPass : anec::impl::PalettizeWeightsBase<PalettizeWeightsP
     }
     // Every function using the weight gets the same attributes, so the
     // bytes exist once in memory and once in the written blob.
+    ElementsAttr scaleAttr;
+    if (perChannelScale) {
+      SmallVector<int64_t> scaleShape(type.getRank(), 1);
+      scaleShape[0] = rows;
+      ArrayRef<char> scaleBytes(reinterpret_cast<const char *>(scales.data()), 2 * scales.size());
+      scaleAttr = DenseResourceElementsAttr::get(
+          RankedTensorType::get(scaleShape, b.getF16Type()), base + ".scale", heap(scaleBytes));
+    }
     replaceEachUse(w, [&](OpBuilder &ob, Location loc) -> Value {
       Value indices = ob.create<ConstOp>(loc, indicesAttr);
       Value lut = ob.create<ConstOp>(loc, lutAttr);
       ++numPalettized;
-      return ios16 ? ob.create<ConstexprLutToDenseOp>(
-                         loc, type, indices, lut, ob.getDenseI64ArrayAttr(type.getShape()), nullptr)
-                   : ob.create<ConstexprLutToDenseOp>(loc, type, indices, lut, nullptr, nullptr);
+      Value dense =
+          ios16 ? ob.create<ConstexprLutToDenseOp>(loc, type, indices, lut,
+                                                   ob.getDenseI64ArrayAttr(type.getShape()), nullptr)
+                : ob.create<ConstexprLutToDenseOp>(loc, type, indices, lut, nullptr, nullptr);
+      if (!perChannelScale)
+        return dense;
+      Value scale = ob.create<ConstOp>(loc, scaleAttr);
+      return ob.create<ConstexprBlockwiseShiftScaleOp>(loc, type, dense, scale, nullptr);
     });
     double snr = err > 0 ? 10 * std::log10(energy / err) : INFINITY;
-    int64_t bytesAfter = packed.size() + 2 * luts.size();
+    int64_t bytesAfter = packed.size() + 2 * luts.size() + 2 * (int64_t)scales.size();
     if (report)
       emitRemark(c->getLoc()) << fmt::format(
           "'{}': {} bits, {} LUT{} of {} entries, {} -> {} bytes, SNR {:.1f} dB, max abs error {:.3g}",

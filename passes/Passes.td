@@ -284,6 +284,8 @@ def PalettizeWeights : Pass<"anec-palettize-weights", "mlir::ModuleOp"> {
     Option<"mixedBits", "mixed-bits", "double", /*default=*/"0",
            "Target average bits per weight: each weight gets 2, 3, 4, 6 or 8 bits, "
            "chosen to minimise the total squared error; 6- and 8-bit errors are extrapolated from the exact 4-bit one (0: nbits for all)">,
+    Option<"perChannelScale", "per-channel-scale", "bool", /*default=*/"false",
+           "Divide each output channel by its largest |value| before clustering and multiply the LUT's output back (constexpr_blockwise_shift_scale; coremltools' enable_per_channel_scale; iOS18)">,
     Option<"vocabMinBits", "vocab-min-bits", "int64_t", /*default=*/"6",
            "With mixed-bits: the fewest bits the embedding table and the LM head get (their error reaches every token and every logit); 0 leaves them to the allocator">,
     Option<"report", "report", "bool", /*default=*/"false",

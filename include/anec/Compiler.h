@@ -42,6 +42,9 @@ struct CompileOptions {
   std::string weights = "fp16";
   /// Output channels sharing one LUT on iOS18 (1 to 4096).
   int64_t lutGroupSize = 32;
+  /// LUTs over each output channel divided by its largest |value|, the
+  /// scale applied back on the device (iOS18).
+  bool lutChannelScale = false;
   /// The chip the partition and the estimates are for (targets/*.json key
   /// or a target file), and the units the app allows (Core ML's
   /// MLComputeUnits: all, cpu_and_ne, cpu_and_gpu, cpu_only).

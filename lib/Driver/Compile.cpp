@@ -80,6 +80,18 @@ absl::StatusOr<std::string> compressionPasses(const anec::CompileOptions &o,
       o.os == "ios18"
           ? absl::StrCat(" granularity=per_grouped_channel group-size=", o.lutGroupSize)
           : "";
+  bool lut = llvm::is_contained({"lut1", "lut2", "lut3", "lut4", "lut6", "lut8"}, w) ||
+             llvm::StringRef(w).starts_with("mixed:");
+  if (o.lutChannelScale && !lut)
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--lut-channel-scale needs --weights=lutN or mixed:B (got --weights=", w, ")"));
+  if (o.lutChannelScale && o.os != "ios18")
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--lut-channel-scale needs --os=ios18: its scales are iOS18's "
+        "constexpr_blockwise_shift_scale (got --os=",
+        o.os, ")"));
+  if (o.lutChannelScale)
+    grouping += " per-channel-scale=true";
   if (w == "fp16")
     return std::string();
   // Per-tensor INT8 first moves the weights' outlier input channels into

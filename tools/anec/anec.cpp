@@ -62,6 +62,10 @@ static cl::opt<int64_t> lutGroup(
     "lut-group", cl::desc("Output channels sharing one LUT with --weights=lutN or mixed:B on "
                           "iOS18 (default 32; 8 is finer and larger)"),
     cl::init(32));
+static cl::opt<bool> lutChannelScale(
+    "lut-channel-scale",
+    cl::desc("With --weights=lutN or mixed:B: cluster each output channel divided by its "
+             "largest value, the scale applied back on the device (iOS18)"));
 static cl::opt<std::string> target(
     "target",
     cl::desc("The chip the partition and estimates are for: m1, m2, m3, m4, m4-pro, m4-max, "
@@ -251,6 +255,7 @@ int compileCommand() {
   o.context = context;
   o.maxFileSize = maxFileSize;
   o.lutGroupSize = lutGroup;
+  o.lutChannelScale = lutChannelScale;
   o.pipeline = pipeline;
   o.weights = weights;
   o.target = target;
