@@ -35,52 +35,11 @@ import time
 import numpy as np
 from sklearn.cluster import KMeans
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from safetensors_np import read_safetensors, write_safetensors  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(os.path.dirname(ROOT), "shared")
-
-
-def read_safetensors(path):
-    """name -> fp16 array, for F32/F16/BF16 tensors."""
-    with open(path, "rb") as f:
-        (size,) = struct.unpack("<Q", f.read(8))
-        header = json.loads(f.read(size))
-        base = 8 + size
-        out = {}
-        for name, info in header.items():
-            if name == "__metadata__":
-                continue
-            begin, end = info["data_offsets"]
-            f.seek(base + begin)
-            raw = f.read(end - begin)
-            dtype = info["dtype"]
-            if dtype == "F32":
-                a = np.frombuffer(raw, "<f4").astype(np.float16)
-            elif dtype == "F16":
-                a = np.frombuffer(raw, "<f2").copy()
-            elif dtype == "BF16":
-                a = (np.frombuffer(raw, "<u2").astype(np.uint32) << 16).view(np.float32)
-                a = a.astype(np.float16)
-            else:
-                continue
-            out[name] = a.reshape(info["shape"])
-    return out
-
-
-def write_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name, a in tensors.items():
-        data = np.ascontiguousarray(a, dtype=np.float16).tobytes()
-        header[name] = {"dtype": "F16", "shape": list(a.shape),
-                        "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for b in blobs:
-            f.write(b)
 
 
 def rows_per_lut(rows, group_size):

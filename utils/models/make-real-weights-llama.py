@@ -12,34 +12,19 @@ Usage: make-real-weights-llama.py OUT_DIR
 """
 import json
 import os
-import struct
 import sys
 
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 USE_LITE = os.path.join(os.path.dirname(ROOT), "shared", "data", "use-lite", "weights.safetensors")
-PREFIX = "module_apply_default/Encoder_en/KonaTransformer/Encode/"
-
-
-def read(path):
-    with open(path, "rb") as f:
-        (size,) = struct.unpack("<Q", f.read(8))
-        header = json.loads(f.read(size))
-        base = 8 + size
-        out = {}
-        for name, info in header.items():
-            if name == "__metadata__":
-                continue
-            begin, end = info["data_offsets"]
-            f.seek(base + begin)
-            out[name] = np.frombuffer(f.read(end - begin), "<f4").reshape(info["shape"])
-    return out
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from safetensors_np import read_safetensors, write_safetensors  # noqa: E402
 
 
 def main():
     out = sys.argv[1]
-    src = read(USE_LITE)
+    src = read_safetensors(USE_LITE, np.float32)
 
     def get(suffix):
         hits = [v for k, v in src.items() if k.endswith(suffix)]
@@ -87,20 +72,7 @@ def main():
            "torch_dtype": "float16"}
     os.makedirs(out, exist_ok=True)
     json.dump(cfg, open(os.path.join(out, "config.json"), "w"), indent=1)
-    header, blobs, offset = {}, [], 0
-    for name, a in tensors.items():
-        data = np.ascontiguousarray(a, dtype="<f2").tobytes()
-        header[name] = {"dtype": "F16", "shape": list(a.shape),
-                        "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    with open(os.path.join(out, "model.safetensors"), "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for b in blobs:
-            f.write(b)
+    write_safetensors(os.path.join(out, "model.safetensors"), tensors)
     print(f"wrote {out}: {sum(a.size for a in tensors.values())} weights from use-lite")
 
 
