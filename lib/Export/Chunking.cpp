@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "lib/Export/Chunking.h"
+#include "lib/Export/Interface.h"
 #include "lib/Support/AtomicFile.h"
 #include "lib/Export/MilBlobWriter.h"
 
@@ -398,12 +399,26 @@ absl::StatusOr<anec::exporter::ChunkedOutput> anec::exporter::writeChunked(
   llvm::StringRef ext = llvm::sys::path::extension(out);
   std::string stem = out.drop_back(ext.size()).str();
   std::vector<std::string> written, names;
+  for (size_t k = 0; k < chunks->size(); ++k)
+    names.push_back(llvm::sys::path::filename(absl::StrCat(stem, "_", k + 1, ext.str())).str());
+  // Each chunk says where it stands (lib/Export/Interface.h).
+  std::string order = "[";
+  for (size_t k = 0; k < names.size(); ++k)
+    order += absl::StrCat(k ? ", " : "", "\"", names[k], "\"");
+  order += "]";
+  for (size_t k = 0; k < chunks->size(); ++k) {
+    ModuleOp chunk = *(*chunks)[k].module;
+    if (Attribute keys = module->getAttr(kInterfaceAttrName))
+      chunk->setAttr(kInterfaceAttrName, keys);
+    setInterfaceKey(chunk, "anec.chunk_index", std::to_string(k + 1));
+    setInterfaceKey(chunk, "anec.chunk_count", std::to_string(chunks->size()));
+    setInterfaceKey(chunk, "anec.chunk_order", order);
+  }
   for (size_t k = 0; k < chunks->size(); ++k) {
     std::string path = absl::StrCat(stem, "_", k + 1, ext.str());
     if (absl::Status s = write(*(*chunks)[k].module, path); !s.ok())
       return absl::Status(s.code(), absl::StrCat("chunk ", k + 1, ": ", s.message()));
     written.push_back(path);
-    names.push_back(llvm::sys::path::filename(path).str());
   }
   std::string manifest = stem + ".chunks.json";
   if (absl::Status s = writeFileAtomically(manifest, chunkManifest(*chunks, names),

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "lib/Export/MilLowering.h"
+#include "lib/Export/Interface.h"
 
 #include "dialects/Mil/MilDialect.h"
 
@@ -566,6 +567,7 @@ absl::StatusOr<MilProgram> anec::exporter::lowerToMilProgram(ModuleOp module, Ta
     program.functions.front().name = "main";
   if (program.functions.empty())
     return absl::InvalidArgumentError("the module has no function to write");
+  program.metadata = interfaceMetadata(module, program);
   return program;
 }
 

@@ -68,6 +68,8 @@ struct MilFunction {
 struct MilProgram {
   TargetOS os = TargetOS::iOS18;
   std::vector<MilFunction> functions;
+  /// The model's user-defined metadata (lib/Export/Interface.h), sorted.
+  std::vector<std::pair<std::string, std::string>> metadata;
 };
 
 /// MIL parameter names of an op's tensor operands, in ODS order (the ODS

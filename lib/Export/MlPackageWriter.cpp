@@ -260,6 +260,8 @@ void anec::exporter::buildModelProto(const MilProgram &program, spec::Model &mod
     }
   }
   spec::ModelDescription *desc = model.mutable_description();
+  for (const auto &[key, value] : program.metadata)
+    (*desc->mutable_metadata()->mutable_userdefined())[key] = value;
   const MilFunction &main = program.functions.front();
   // A multifunction model is described per function only, with the first
   // as the default (coremltools' save_multifunction writes it so).

@@ -515,6 +515,10 @@ anec::import::importGguf(MLIRContext *ctx, const std::string &path, const Import
   else if (auto it = tensors.find("token_embd.weight"); it != tensors.end())
     c.vocab = it->second.dims.back();
   c.tiedEmbeddings = !tensors.contains("output.weight");
+  if (auto v = integer("tokenizer.ggml.bos_token_id"); v && *v >= 0)
+    c.bosTokenId = *v;
+  if (auto v = integer("tokenizer.ggml.eos_token_id"); v && *v >= 0)
+    c.eosTokenIds.push_back(*v);
   ImportReport local;
   GgufWeights weights(file, path, std::move(tensors), c, report ? *report : local);
   return buildTransformer(ctx, c, weights, options);

@@ -430,6 +430,16 @@ anec::import::importMilProgram(MLIRContext *ctx, const MilProgram &program,
                                const MilBlobReader *weights, const std::string &source) {
   ctx->loadDialect<MilDialect, func::FuncDialect>();
   OwningOpRef<ModuleOp> module = ModuleOp::create(UnknownLoc::get(ctx));
+  // The package's user-defined metadata, kept with the program (anec's
+  // interface keys are re-derived when it is written again).
+  if (!program.metadata.empty()) {
+    Builder b(ctx);
+    SmallVector<NamedAttribute> entries;
+    for (const auto &[key, value] : program.metadata)
+      if (!key.empty())
+        entries.push_back(b.getNamedAttr(key, b.getStringAttr(value)));
+    (*module)->setAttr("anec.interface", b.getDictionaryAttr(entries));
+  }
   // The program is verified against the opset it was written for.
   (*module)->setAttr(kOpsetAttrName,
                      StringAttr::get(ctx, exporter::textOpset(program.os)));

@@ -184,6 +184,12 @@ absl::StatusOr<MilProgram> readProgram(const spec::Model &model, const std::stri
   if (!model.has_mlprogram())
     return bad(path, "is not an ML Program (no mlProgram)");
   const milspec::Program &p = model.mlprogram();
+  // The user-defined metadata (anec's interface keys among them), bounded.
+  if (model.description().metadata().userdefined().size() > 4096)
+    return bad(path, "holds more than 4096 user-defined metadata entries");
+  for (const auto &[key, value] : model.description().metadata().userdefined())
+    program.metadata.push_back({key, value});
+  std::sort(program.metadata.begin(), program.metadata.end());
   // Functions in the description's order, else by name.
   std::vector<std::string> order;
   for (const spec::FunctionDescription &f : model.description().functions())

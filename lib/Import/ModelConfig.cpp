@@ -190,6 +190,36 @@ absl::StatusOr<ModelConfig> anec::import::parseHfConfig(const std::string &text,
     if (absl::Status s = integer("sliding_window", c.slidingWindow, false); !s.ok())
       return s;
   }
+  // Token ids the runner needs (they do not change the math): one id, or
+  // a list of them (Llama 3 ends on several).
+  auto tokenIds = [&](const char *key, std::vector<int64_t> &out) -> absl::Status {
+    const llvm::json::Value *v = o->get(key);
+    if (!v || v->kind() == llvm::json::Value::Null)
+      return absl::OkStatus();
+    auto one = [&](const llvm::json::Value &e) -> absl::Status {
+      std::optional<int64_t> id = e.getAsInteger();
+      if (!id || *id < 0 || *id > (int64_t(1) << 31))
+        return bad(path, absl::StrCat("\"", key, "\" must be token ids (non-negative integers)"));
+      out.push_back(*id);
+      return absl::OkStatus();
+    };
+    if (const llvm::json::Array *list = v->getAsArray()) {
+      if (list->size() > 64)
+        return bad(path, absl::StrCat("\"", key, "\" lists more than 64 ids"));
+      for (const llvm::json::Value &e : *list)
+        if (absl::Status s = one(e); !s.ok())
+          return s;
+      return absl::OkStatus();
+    }
+    return one(*v);
+  };
+  std::vector<int64_t> bos;
+  if (absl::Status s = tokenIds("bos_token_id", bos); !s.ok())
+    return s;
+  if (!bos.empty())
+    c.bosTokenId = bos.front();
+  if (absl::Status s = tokenIds("eos_token_id", c.eosTokenIds); !s.ok())
+    return s;
   return c;
 }
 

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,10 @@ struct ModelConfig {
   Architecture arch = Architecture::Llama;
   std::string archName;
   std::string source; ///< the file the config was read from, for errors
+  /// The tokenizer's begin and end tokens (config.json's bos_token_id and
+  /// eos_token_id, which may list several), for the package's interface.
+  std::optional<int64_t> bosTokenId;
+  std::vector<int64_t> eosTokenIds;
   int64_t hidden = 0, intermediate = 0, layers = 0, heads = 0, kvHeads = 0,
           headDim = 0, vocab = 0, maxPositions = 0;
   double rmsEps = 1e-6, ropeTheta = 10000;

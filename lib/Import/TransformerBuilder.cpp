@@ -392,6 +392,29 @@ anec::import::buildTransformer(MLIRContext *ctx, const ModelConfig &config,
     return s;
   OpBuilder b(ctx);
   OwningOpRef<ModuleOp> module = ModuleOp::create(b.getUnknownLoc());
+  // What a runner needs to know of the model, carried to the package's
+  // user-defined metadata (lib/Export/Interface.h).
+  {
+    std::vector<std::pair<std::string, std::string>> interface = {
+        {"anec.architecture", config.archName},
+        {"anec.context_length",
+         std::to_string(options.fullSequence ? options.sequence : options.context)},
+    };
+    if (!options.fullSequence)
+      interface.push_back({"anec.prefill_length", std::to_string(options.prefill)});
+    if (config.bosTokenId)
+      interface.push_back({"anec.bos_token_id", std::to_string(*config.bosTokenId)});
+    if (!config.eosTokenIds.empty()) {
+      std::string ids = "[";
+      for (size_t i = 0; i < config.eosTokenIds.size(); ++i)
+        ids += (i ? ", " : "") + std::to_string(config.eosTokenIds[i]);
+      interface.push_back({"anec.eos_token_ids", ids + "]"});
+    }
+    SmallVector<NamedAttribute> entries;
+    for (auto &[k, v] : interface)
+      entries.push_back(b.getNamedAttr(k, b.getStringAttr(v)));
+    (*module)->setAttr("anec.interface", b.getDictionaryAttr(entries));
+  }
   if (options.fullSequence) {
     if (options.sequence < 1)
       return absl::InvalidArgumentError("the sequence length must be positive");

@@ -378,6 +378,13 @@ int inspectCommand() {
       return fail(fmt::format("cannot partition for --target={}: {}", target.getValue(), errors), 2);
   }
   fmt::print("{}\n", input.getValue());
+  // The interface a runner reads (user-defined metadata of a package).
+  if (auto dict = (**module)->getAttrOfType<DictionaryAttr>("anec.interface")) {
+    fmt::print("metadata\n");
+    for (NamedAttribute entry : dict)
+      if (auto s = dyn_cast<StringAttr>(entry.getValue()))
+        fmt::print("  {:<24} {}\n", entry.getName().str(), s.str());
+  }
   for (auto fn : (*module)->getOps<func::FuncOp>()) {
     fmt::print("function {}\n", fn.getSymName().str());
     for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
