@@ -51,58 +51,74 @@ using namespace anec;
 using namespace anec::interp;
 namespace cl = llvm::cl;
 
+// --help lists these groups only (LLVM's own options are hidden).
+static cl::OptionCategory kRunCat("What to run");
+static cl::OptionCategory kInputsCat("Inputs");
+static cl::OptionCategory kCompareCat("Comparison and tolerances");
+static cl::OptionCategory kOutputCat("Output");
+
+static cl::extrahelp examples(R"(
+Examples:
+  anec-run model.mlir --function=main --input=x.npy --output-dir=out
+  anec-run model.mlir --call=prefill --call=decode --call=decode
+  anec-run model.mlir --compare-pipeline=anec-ane-pipeline --max-rel=1e-4
+  anec-run before.mlir --compare=after.mlpackage --test-mode=fp16 --logits --llm-inputs
+
+Exit status: 0 when all ran (and every tolerance held), 1 when a tolerance was exceeded,
+2 on an error.
+)");
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<module.mlir>"),
-                                      cl::Required);
+                                      cl::Required, cl::cat(kRunCat));
 static cl::opt<std::string> functionName("function",
-                                         cl::desc("Function to run (default: the first)"));
+                                         cl::desc("Function to run (default: the first)"), cl::cat(kRunCat));
 static cl::list<std::string> calls(
     "call", cl::desc("A call to make, in order: FN or FN:a.npy,b.npy "
-                     "(states persist from call to call)"));
-static cl::list<std::string> inputs("input", cl::desc("An input .npy, in argument order"));
-static cl::opt<unsigned> seed("seed", cl::desc("Seed for random inputs"), cl::init(0));
+                     "(states persist from call to call)"), cl::cat(kRunCat));
+static cl::list<std::string> inputs("input", cl::desc("An input .npy, in argument order"), cl::cat(kInputsCat));
+static cl::opt<unsigned> seed("seed", cl::desc("Seed for random inputs"), cl::init(0), cl::cat(kInputsCat));
 static cl::opt<double> inputScale("input-scale",
                                   cl::desc("Standard deviation of random float inputs"),
-                                  cl::init(1.0));
+                                  cl::init(1.0), cl::cat(kInputsCat));
 static cl::opt<int64_t> intMax("int-max",
                                cl::desc("Random integer inputs are drawn from [0, int-max)"),
-                               cl::init(16));
+                               cl::init(16), cl::cat(kInputsCat));
 static cl::opt<bool> llmInputs(
     "llm-inputs",
     cl::desc("For programs imported from checkpoints: random token ids below --int-max, and "
              "position_ids, causal_mask and current_pos for consecutive positions across "
-             "calls (a prefill continuing where the last call ended)"));
+             "calls (a prefill continuing where the last call ended)"), cl::cat(kInputsCat));
 static cl::opt<std::string> mode("mode", cl::desc("fp32 (reference) or fp16 (ANE-faithful)"),
-                                 cl::init("fp32"));
+                                 cl::init("fp32"), cl::cat(kRunCat));
 static cl::opt<std::string> testMode("test-mode",
-                                     cl::desc("Numeric mode of the compared side (default: --mode)"));
+                                     cl::desc("Numeric mode of the compared side (default: --mode)"), cl::cat(kRunCat));
 static cl::opt<std::string> outputDir(
     "output-dir", cl::desc("Write outputs as .npy here (float outputs as float32 in "
-                           "fp32 mode, in their own type in fp16 mode)"));
+                           "fp32 mode, in their own type in fp16 mode)"), cl::cat(kOutputCat));
 static cl::opt<std::string> compareFile("compare",
-                                        cl::desc("Run this module on the same inputs and compare"));
+                                        cl::desc("Run this module on the same inputs and compare"), cl::cat(kCompareCat));
 static cl::opt<std::string> compareChunks(
     "compare-chunks",
     cl::desc("Run the chunked export described by this X.chunks.json (its packages or MIL "
-             "text folders, in order) and compare"));
+             "text folders, in order) and compare"), cl::cat(kCompareCat));
 static cl::opt<std::string> comparePipeline(
     "compare-pipeline",
-    cl::desc("Run the module after this pass pipeline (textual form) and compare"));
-static cl::opt<bool> logits("logits", cl::desc("Outputs are logits: report top-1 agreement and KL"));
-static cl::opt<bool> timing("time", cl::desc("Print the wall time of each call"));
+    cl::desc("Run the module after this pass pipeline (textual form) and compare"), cl::cat(kCompareCat));
+static cl::opt<bool> logits("logits", cl::desc("Outputs are logits: report top-1 agreement and KL"), cl::cat(kCompareCat));
+static cl::opt<bool> timing("time", cl::desc("Print the wall time of each call"), cl::cat(kOutputCat));
 static cl::opt<bool> profile("profile",
-                             cl::desc("Print the time spent per op type over all calls"));
+                             cl::desc("Print the time spent per op type over all calls"), cl::cat(kOutputCat));
 static cl::opt<bool> allowNonFinite("allow-nonfinite",
-                                    cl::desc("Accept NaN/Inf in input files"));
+                                    cl::desc("Accept NaN/Inf in input files"), cl::cat(kInputsCat));
 static cl::opt<double> maxRel("max-rel", cl::desc("Fail above this max relative error"),
-                              cl::init(-1));
-static cl::opt<double> minSnr("min-snr", cl::desc("Fail below this SNR (dB)"), cl::init(-1e300));
+                              cl::init(-1), cl::cat(kCompareCat));
+static cl::opt<double> minSnr("min-snr", cl::desc("Fail below this SNR (dB)"), cl::init(-1e300), cl::cat(kCompareCat));
 static cl::opt<double> minCosine("min-cosine", cl::desc("Fail below this cosine"),
-                                 cl::init(-2));
+                                 cl::init(-2), cl::cat(kCompareCat));
 static cl::opt<double> minTop1("min-top1",
                                cl::desc("Fail below this top-1 agreement (0..1) over all calls"),
-                               cl::init(-1));
+                               cl::init(-1), cl::cat(kCompareCat));
 static cl::opt<double> maxKl("max-kl", cl::desc("Fail above this mean KL (nats) over all calls"),
-                             cl::init(-1));
+                             cl::init(-1), cl::cat(kCompareCat));
 
 namespace {
 
@@ -320,6 +336,7 @@ int main(int argc, char **argv) {
   DialectRegistry registry;
   registerDialects(registry);
   registerPasses();
+  cl::HideUnrelatedOptions({&kRunCat, &kInputsCat, &kCompareCat, &kOutputCat});
   cl::ParseCommandLineOptions(argc, argv, "anec reference interpreter\n");
   // Tolerances are numbers: NaN would make every comparison pass or fail.
   for (auto [name, value] : {std::pair{"max-rel", maxRel.getValue()}, {"min-snr", minSnr.getValue()},

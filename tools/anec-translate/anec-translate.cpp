@@ -40,53 +40,67 @@
 using namespace mlir;
 namespace cl = llvm::cl;
 
+// --help lists these groups only (LLVM's own options are hidden).
+static cl::OptionCategory kImportCat("Import");
+static cl::OptionCategory kExportCat("Export");
+static cl::OptionCategory kMakeCat("Generated models");
+static cl::OptionCategory kGeneralCat("General");
+
+static cl::extrahelp examples(R"(
+Examples:
+  anec-translate --import-hf DIR -o model.mlir --prefill=64 --context=512
+  anec-translate --import-gguf model.gguf -o model.mlirbc --emit-bytecode
+  anec-translate --mil-to-mlpackage model.mlir -o model.mlpackage
+  anec-translate --import-mlpackage model.mlpackage -o model.mlir
+  anec-translate --make-tiny-model DIR
+)");
 static cl::opt<std::string> importHf("import-hf",
                                      cl::desc("Import a Hugging Face checkpoint folder"),
-                                     cl::value_desc("dir"));
+                                     cl::value_desc("dir"), cl::cat(kImportCat));
 static cl::opt<std::string> importGguf("import-gguf", cl::desc("Import a llama.cpp GGUF file"),
-                                       cl::value_desc("file"));
+                                       cl::value_desc("file"), cl::cat(kImportCat));
 static cl::opt<std::string> makeTiny("make-tiny-model",
                                      cl::desc("Write the built-in tiny Llama checkpoint here"),
-                                     cl::value_desc("dir"));
+                                     cl::value_desc("dir"), cl::cat(kMakeCat));
 static cl::opt<std::string> makeSynthetic(
     "make-synthetic-model",
     cl::desc("Write a checkpoint with the shapes of --from-config and seeded weights here"),
-    cl::value_desc("dir"));
-static cl::opt<std::string> fromConfig("from-config", cl::desc("config.json for --make-synthetic-model"));
+    cl::value_desc("dir"), cl::cat(kMakeCat));
+static cl::opt<std::string> fromConfig("from-config", cl::desc("config.json for --make-synthetic-model"), cl::cat(kMakeCat));
 static cl::opt<int64_t> layers("layers", cl::desc("Override the layer count (--make-synthetic-model)"),
-                               cl::init(0));
+                               cl::init(0), cl::cat(kMakeCat));
 static cl::opt<int64_t> vocab("vocab", cl::desc("Override the vocabulary (--make-synthetic-model)"),
-                              cl::init(0));
+                              cl::init(0), cl::cat(kMakeCat));
 static cl::opt<std::string> toMilText(
-    "mil-to-mil-text", cl::desc("Write the input mil module as MIL text + weight blob into -o DIR"));
+    "mil-to-mil-text", cl::desc("Write the input mil module as MIL text + weight blob into -o DIR"), cl::cat(kExportCat));
 static cl::opt<std::string> toMlPackage(
-    "mil-to-mlpackage", cl::desc("Write the input mil module as a Core ML .mlpackage -o X.mlpackage"));
+    "mil-to-mlpackage", cl::desc("Write the input mil module as a Core ML .mlpackage -o X.mlpackage"), cl::cat(kExportCat));
 static cl::opt<std::string> importMilTextPath(
-    "import-mil-text", cl::desc("Read MIL text (a folder with model.mil) into mil"));
+    "import-mil-text", cl::desc("Read MIL text (a folder with model.mil) into mil"), cl::cat(kImportCat));
 static cl::opt<std::string> importMlPackagePath(
-    "import-mlpackage", cl::desc("Read a Core ML .mlpackage into mil"));
+    "import-mlpackage", cl::desc("Read a Core ML .mlpackage into mil"), cl::cat(kImportCat));
 static cl::opt<uint64_t> maxFileSize(
     "max-file-size",
     cl::desc("Split exports into chunks whose weight file stays within this many bytes "
              "(default 1e9, the iOS limit)"),
-    cl::init(1000000000ull));
+    cl::init(1000000000ull), cl::cat(kExportCat));
 static cl::opt<std::string> targetOs("os", cl::desc("Target OS for exports: ios16, ios17, ios18"),
-                                     cl::init("ios18"));
+                                     cl::init("ios18"), cl::cat(kExportCat));
 static cl::opt<std::string> output("o", cl::desc("Output file ('-' for stdout)"),
-                                   cl::init("-"));
-static cl::opt<int64_t> prefill("prefill", cl::desc("Tokens per prefill call"), cl::init(64));
-static cl::opt<int64_t> context("context", cl::desc("KV-cache length"), cl::init(512));
+                                   cl::init("-"), cl::cat(kExportCat));
+static cl::opt<int64_t> prefill("prefill", cl::desc("Tokens per prefill call"), cl::init(64), cl::cat(kImportCat));
+static cl::opt<int64_t> context("context", cl::desc("KV-cache length"), cl::init(512), cl::cat(kImportCat));
 static cl::opt<int64_t> fullSequence(
     "full-sequence", cl::desc("Import one stateless function over this many tokens"),
-    cl::init(0));
+    cl::init(0), cl::cat(kImportCat));
 static cl::opt<std::string> printContracts(
     "print-mil-contracts",
-    cl::desc("Print the MIL op contracts the verifier enforces (markdown or json) and exit"));
-static cl::opt<bool> emitBytecode("emit-bytecode", cl::desc("Write MLIR bytecode"));
-static cl::opt<bool> quiet("quiet", cl::desc("Print nothing but errors"));
+    cl::desc("Print the MIL op contracts the verifier enforces (markdown or json) and exit"), cl::cat(kGeneralCat));
+static cl::opt<bool> emitBytecode("emit-bytecode", cl::desc("Write MLIR bytecode"), cl::cat(kExportCat));
+static cl::opt<bool> quiet("quiet", cl::desc("Print nothing but errors"), cl::cat(kGeneralCat));
 static cl::opt<bool> force("force",
                            cl::desc("Replace an existing output that anec did not write (never "
-                                    "an input, never a device)"));
+                                    "an input, never a device)"), cl::cat(kExportCat));
 
 static int fail(const std::string &message) {
   fmt::print(stderr, "anec-translate: error: {}\n", message);
@@ -137,6 +151,7 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
+  cl::HideUnrelatedOptions({&kImportCat, &kExportCat, &kMakeCat, &kGeneralCat});
   cl::ParseCommandLineOptions(argc, argv, "anec importers and exporters\n");
   anec::support::removeTemporariesOnInterrupt();
   if (!printContracts.empty()) {

@@ -39,66 +39,74 @@
 using namespace mlir;
 namespace cl = llvm::cl;
 
-static cl::opt<std::string> command(cl::Positional, cl::desc("<compile|inspect>"), cl::Required);
-static cl::opt<std::string> input(cl::Positional, cl::desc("<input>"), cl::Required);
-static cl::opt<std::string> output("o", cl::desc("Output package (or MIL text folder)"));
-static cl::opt<std::string> format("format", cl::desc("mlpackage or mil"), cl::init("mlpackage"));
-static cl::opt<std::string> targetOs("os", cl::desc("ios16, ios17 or ios18"), cl::init("ios18"));
-static cl::opt<int64_t> prefill("prefill", cl::desc("Tokens per prefill call"), cl::init(64));
-static cl::opt<int64_t> context("context", cl::desc("KV-cache length"), cl::init(512));
+// --help lists these groups only (LLVM's own options are hidden).
+static cl::OptionCategory kIoCat("Input and output");
+static cl::OptionCategory kModelCat("Program shape");
+static cl::OptionCategory kWeightsCat("Weights");
+static cl::OptionCategory kTargetCat("Target and partition");
+static cl::OptionCategory kReportCat("Reports");
+static cl::OptionCategory kGeneralCat("General");
+
+static cl::opt<std::string> command(cl::Positional, cl::desc("<compile|inspect>"), cl::Required, cl::cat(kIoCat));
+static cl::opt<std::string> input(cl::Positional, cl::desc("<input>"), cl::Required, cl::cat(kIoCat));
+static cl::opt<std::string> output("o", cl::desc("Output package (or MIL text folder)"), cl::cat(kIoCat));
+static cl::opt<std::string> format("format", cl::desc("mlpackage or mil"), cl::init("mlpackage"), cl::cat(kIoCat));
+static cl::opt<std::string> targetOs("os", cl::desc("ios16, ios17 or ios18"), cl::init("ios18"), cl::cat(kIoCat));
+static cl::opt<int64_t> prefill("prefill", cl::desc("Tokens per prefill call"), cl::init(64), cl::cat(kModelCat));
+static cl::opt<int64_t> context("context", cl::desc("KV-cache length"), cl::init(512), cl::cat(kModelCat));
 static cl::opt<uint64_t> maxFileSize("max-file-size",
                                      cl::desc("Largest weight file; larger programs are chunked"),
-                                     cl::init(1000000000ull));
+                                     cl::init(1000000000ull), cl::cat(kIoCat));
 static cl::opt<std::string> pipeline("pipeline",
                                      cl::desc("ANE pass pipeline (textual form) instead of the default"),
-                                     cl::init("anec-ane-pipeline"));
+                                     cl::init("anec-ane-pipeline"), cl::cat(kModelCat));
 static cl::opt<std::string> weights(
     "weights",
     cl::desc("Weight format: fp16, int8 (per tensor, symmetric), int8-per-channel, or lutN "
              "(N = 1, 2, 3, 4, 6, 8: k-means palettization, per 32-channel group on iOS18), or "
              "mixed:B (palettization with 2-8 bits per weight, B bits on average)"),
-    cl::init("fp16"));
+    cl::init("fp16"), cl::cat(kWeightsCat));
 static cl::opt<int64_t> lutGroup(
     "lut-group", cl::desc("Output channels sharing one LUT with --weights=lutN or mixed:B on "
                           "iOS18 (default 32; 8 is finer and larger)"),
-    cl::init(32));
+    cl::init(32), cl::cat(kWeightsCat));
 static cl::opt<bool> lutChannelScale(
     "lut-channel-scale",
     cl::desc("With --weights=lutN or mixed:B: cluster each output channel divided by its "
-             "largest value, the scale applied back on the device (iOS18)"));
+             "largest value, the scale applied back on the device (iOS18)"), cl::cat(kWeightsCat));
 static cl::opt<std::string> target(
     "target",
     cl::desc("The chip the partition and estimates are for: m1, m2, m3, m4, m4-pro, m4-max, "
              "a17-pro, or a target .json file"),
-    cl::init("m4"));
+    cl::init("m4"), cl::cat(kTargetCat));
 static cl::opt<std::string> computeUnits(
     "compute-units",
     cl::desc("Units the app lets the program use (Core ML's MLComputeUnits): cpu_and_ne (the "
              "default: deployment on the Neural Engine, as ANEMLL does), all, cpu_and_gpu, "
              "cpu_only"),
-    cl::init("cpu_and_ne"));
+    cl::init("cpu_and_ne"), cl::cat(kTargetCat));
 static cl::opt<bool> explain("explain",
                              cl::desc("Say, at each op kept off the Neural Engine, where it runs "
-                                      "and why"));
+                                      "and why"), cl::cat(kTargetCat));
 static cl::opt<std::string> reportFile(
-    "report", cl::desc("Write one JSON report (partition, quantization, sizes, timings)"));
+    "report", cl::desc("Write one JSON report (partition, quantization, sizes, timings)"), cl::cat(kReportCat));
 static cl::opt<std::string> quantReport(
     "quant-report",
-    cl::desc("Write what compression did to each weight as JSON, and print it as a table"));
+    cl::desc("Write what compression did to each weight as JSON, and print it as a table"), cl::cat(kReportCat));
 static cl::opt<std::string> partitionReport(
     "partition-report",
-    cl::desc("Write the compute-unit partition as JSON, and print its segments as a table"));
+    cl::desc("Write the compute-unit partition as JSON, and print its segments as a table"), cl::cat(kReportCat));
 static cl::opt<std::string> graph(
     "graph", cl::desc("Draw the program, ops coloured by compute unit and segments boxed "
-                      "(FILE.svg, .png or .pdf through Graphviz, or .dot)"));
+                      "(FILE.svg, .png or .pdf through Graphviz, or .dot)"), cl::cat(kReportCat));
 static cl::opt<bool> passTiming("pass-timing",
-                                cl::desc("Print the time of every pass when the pipeline ends"));
-static cl::opt<unsigned> jobs("j", cl::desc("Worker threads (default: every core)"), cl::init(0));
-static cl::opt<bool> printPipeline("print-pipeline", cl::desc("Print the pass pipeline and exit"));
-static cl::opt<bool> quiet("quiet", cl::desc("Print nothing but errors"));
+                                cl::desc("Print the time of every pass when the pipeline ends"), cl::cat(kReportCat));
+static cl::opt<unsigned> jobs("j", cl::desc("Worker threads (default: every core)"), cl::init(0), cl::cat(kGeneralCat));
+static cl::opt<bool> printPipeline("print-pipeline", cl::desc("Print the pass pipeline and exit"), cl::cat(kModelCat));
+static cl::opt<bool> quiet("quiet", cl::desc("Print nothing but errors"), cl::cat(kGeneralCat));
 static cl::opt<bool> force("force",
                            cl::desc("Replace an existing output that anec did not write (never "
-                                    "an input, never a device)"));
+                                    "an input, never a device)"), cl::cat(kIoCat));
 static cl::extrahelp exitCodes(R"(
 Commands:
   compile INPUT -o OUTPUT   Compile a model (Hugging Face folder, .gguf, .mlpackage, MIL text
@@ -108,6 +116,12 @@ Commands:
   inspect PATH              Describe a package, MIL text folder or .mlir: functions, inputs,
                             outputs and states, op counts (by compute unit when partitioned),
                             weights by tensor and compression.
+
+Examples:
+  anec compile path/to/hf-model -o model.mlpackage
+  anec compile model.gguf -o model.mlpackage --weights=lut4 --lut-group=8 --quant-report=q.json
+  anec compile hf-model -o m.mlpackage --weights=int8 --target=m4-pro --report=report.json
+  anec inspect model.mlpackage
 
 Exit codes: 0 success; 1 the input or the compilation failed (the message names the file and
 the cause); 2 a bad command line.
@@ -468,6 +482,7 @@ int main(int argc, char **argv) {
   // keep them in the heap, and in the peak RSS, for the rest of the run).
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
   anec::registerPasses();
+  cl::HideUnrelatedOptions({&kIoCat, &kModelCat, &kWeightsCat, &kTargetCat, &kReportCat, &kGeneralCat});
   cl::ParseCommandLineOptions(argc, argv,
                               "anec: transformer models to Apple Neural Engine programs\n");
   anec::support::removeTemporariesOnInterrupt();
