@@ -57,16 +57,6 @@ static cl::OptionCategory kInputsCat("Inputs");
 static cl::OptionCategory kCompareCat("Comparison and tolerances");
 static cl::OptionCategory kOutputCat("Output");
 
-static cl::extrahelp examples(R"(
-Examples:
-  anec-run model.mlir --function=main --input=x.npy --output-dir=out
-  anec-run model.mlir --call=prefill --call=decode --call=decode
-  anec-run model.mlir --compare-pipeline=anec-ane-pipeline --max-rel=1e-4
-  anec-run before.mlir --compare=after.mlpackage --test-mode=fp16 --logits --llm-inputs
-
-Exit status: 0 when all ran (and every tolerance held), 1 when a tolerance was exceeded,
-2 on an error.
-)");
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<module.mlir>"),
                                       cl::Required, cl::cat(kRunCat));
 static cl::opt<std::string> functionName("function",
@@ -119,6 +109,17 @@ static cl::opt<double> minTop1("min-top1",
                                cl::init(-1), cl::cat(kCompareCat));
 static cl::opt<double> maxKl("max-kl", cl::desc("Fail above this mean KL (nats) over all calls"),
                              cl::init(-1), cl::cat(kCompareCat));
+
+static cl::extrahelp examples(R"(
+Examples:
+  anec-run model.mlir --function=main --input=x.npy --output-dir=out
+  anec-run model.mlir --call=prefill --call=decode --call=decode
+  anec-run model.mlir --compare-pipeline=anec-ane-pipeline --max-rel=1e-4
+  anec-run before.mlir --compare=after.mlpackage --test-mode=fp16 --logits --llm-inputs
+
+Exit status: 0 when all ran (and every tolerance held), 1 when a tolerance was exceeded,
+2 on an error.
+)");
 
 namespace {
 
