@@ -6,6 +6,8 @@
 // can carry), which are read back into the result and removed.
 //
 //===----------------------------------------------------------------------===//
+#include "lib/Support/AtomicFile.h"
+#include "lib/Support/InputFile.h"
 #include "lib/Support/Json.h"
 #include "anec/Compiler.h"
 #include "anec/Progress.h"
@@ -252,6 +254,71 @@ double peakRssMiB() {
   return usage.ru_maxrss / 1024.0;
 }
 
+/// Beside the package: `STEM.interface.json` (each package's interface
+/// metadata, for runners that do not read protobuf) and the checkpoint's
+/// tokenizer files as `STEM.<file>`; each path is added to `written`.
+absl::Status writeInterface(
+    const anec::CompileOptions &o,
+    const std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>>
+        &interfaces,
+    std::vector<std::string> &written) {
+  llvm::StringRef out(o.output);
+  std::string stem = out.drop_back(llvm::sys::path::extension(out).size()).str();
+  llvm::SmallString<256> folder(o.output);
+  llvm::sys::path::remove_filename(folder);
+  // The tokenizer travels with the model (a Hugging Face folder's files).
+  llvm::json::Array tokenizer;
+  if (!o.input.empty() && llvm::sys::fs::is_directory(o.input))
+    for (const char *name : {"tokenizer.json", "tokenizer_config.json", "tokenizer.model",
+                             "special_tokens_map.json", "generation_config.json"}) {
+      llvm::SmallString<256> from(o.input);
+      llvm::sys::path::append(from, name);
+      if (!llvm::sys::fs::exists(from))
+        continue;
+      if (absl::Status s = anec::requireRegularFile(from); !s.ok())
+        return s;
+      uint64_t size = 0;
+      if (llvm::sys::fs::file_size(from, size) || size > (uint64_t(512) << 20))
+        return absl::InvalidArgumentError(
+            absl::StrCat(from.str().str(), ": not a tokenizer file anec copies (over 512 MiB)"));
+      auto text = llvm::MemoryBuffer::getFile(from, /*IsText=*/false);
+      if (!text)
+        return absl::NotFoundError(absl::StrCat(from.str().str(), ": cannot read"));
+      std::string to = absl::StrCat(stem, ".", name);
+      if (absl::Status s = anec::support::checkOutput(to, anec::support::OutputKind::File, {o.input}, o.force);
+          !s.ok())
+        return s;
+      if (absl::Status s = anec::writeFileAtomically(to, (*text)->getBuffer().str(), "tokenizer file");
+          !s.ok())
+        return s;
+      written.push_back(to);
+      tokenizer.push_back(llvm::sys::path::filename(to).str());
+    }
+  llvm::json::Array packages;
+  for (const auto &[name, keys] : interfaces) {
+    llvm::json::Object metadata;
+    for (const auto &[k, v] : keys)
+      metadata[k] = v;
+    packages.push_back(llvm::json::Object{{"package", name}, {"metadata", std::move(metadata)}});
+  }
+  std::string manifest = stem + ".interface.json";
+  if (absl::Status s =
+          anec::support::checkOutput(manifest, anec::support::OutputKind::File, {o.input}, o.force);
+      !s.ok())
+    return s;
+  std::string text =
+      llvm::formatv("{0:2}", llvm::json::Value(llvm::json::Object{
+                                 {"format", "anec interface 1"},
+                                 {"packages", std::move(packages)},
+                                 {"tokenizer", std::move(tokenizer)}}))
+          .str() +
+      "\n";
+  if (absl::Status s = anec::writeFileAtomically(manifest, text, "interface manifest"); !s.ok())
+    return s;
+  written.push_back(manifest);
+  return absl::OkStatus();
+}
+
 uint64_t pathBytes(const std::string &path) {
   uint64_t total = 0;
   if (llvm::sys::fs::is_directory(path)) {
@@ -413,18 +480,23 @@ absl::StatusOr<anec::CompileResult> anec::compile(const CompileOptions &o) {
     if (absl::Status s = driver::writeGraph(**module, o.graph); !s.ok())
       return s;
 
+  // Each package's interface metadata, for the manifest beside them.
+  std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>> interfaces;
   auto write = [&](ModuleOp m, const std::string &path) -> absl::Status {
     // Every package (each chunk too) is checked before anything is written.
     if (absl::Status s = support::checkOutput(path, outputKind, {o.input}, o.force); !s.ok())
       return s;
-    return o.format == "mil" ? exporter::writeMilText(m, path, {*os})
-                             : exporter::writeMlPackage(m, path, {*os});
+    interfaces.push_back({llvm::sys::path::filename(path).str(), {}});
+    return o.format == "mil" ? exporter::writeMilText(m, path, {*os, &interfaces.back().second})
+                             : exporter::writeMlPackage(m, path, {*os, &interfaces.back().second});
   };
   absl::StatusOr<exporter::ChunkedOutput> written =
       exporter::writeChunked(**module, o.output, o.maxFileSize, write);
   if (!written.ok())
     return written.status();
   result.written = std::move(written->written);
+  if (absl::Status s = writeInterface(o, interfaces, result.written); !s.ok())
+    return s;
   for (exporter::RepeatedWeight &w : written->repeated)
     result.repeatedWeights.push_back({std::move(w.name), w.bytes, std::move(w.chunks)});
   step("export");

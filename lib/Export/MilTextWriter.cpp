@@ -169,6 +169,8 @@ absl::Status anec::exporter::writeMilText(mlir::ModuleOp module, const std::stri
   support::TempOutput temp(dir);
   const std::string &tmp = temp.path();
   auto program = lowerIntoTemporary(module, options.os, tmp, "weights", dir);
+  if (program.ok() && options.metadata)
+    *options.metadata = program->metadata;
   if (!program.ok())
     return program.status();
   llvm::SmallString<256> milPath(tmp);

@@ -9,6 +9,8 @@
 #include "absl/status/status.h"
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace anec::exporter {
 
@@ -16,6 +18,8 @@ struct MilTextOptions {
   /// iOS18 writes `program(1.3)` / `func main<ios18>`; iOS16/17 the older
   /// `program(1.0)` form with scalars as rank-0 tensors.
   TargetOS os = TargetOS::iOS18;
+  /// Receives the program's interface metadata (lib/Export/Interface.h).
+  std::vector<std::pair<std::string, std::string>> *metadata = nullptr;
 };
 
 /// The `model.mil` text of a program (coreml-format.md §4).

@@ -284,6 +284,8 @@ absl::Status anec::exporter::writeMlPackage(mlir::ModuleOp module, const std::st
   support::TempOutput temp(path);
   const std::string &tmp = temp.path();
   auto program = lowerIntoTemporary(module, options.os, tmp, "Data/com.apple.CoreML/weights", path);
+  if (program.ok() && options.metadata)
+    *options.metadata = program->metadata;
   if (!program.ok())
     return program.status();
   llvm::SmallString<256> data(tmp);

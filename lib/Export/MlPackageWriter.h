@@ -9,6 +9,8 @@
 #include "absl/status/status.h"
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace CoreML::Specification {
 class Model;
@@ -18,6 +20,8 @@ namespace anec::exporter {
 
 struct MlPackageOptions {
   TargetOS os = TargetOS::iOS18;
+  /// Receives the program's interface metadata (lib/Export/Interface.h).
+  std::vector<std::pair<std::string, std::string>> *metadata = nullptr;
 };
 
 /// The Model protobuf of a lowered program: the ML Program and a
