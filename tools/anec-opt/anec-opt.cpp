@@ -8,7 +8,6 @@
 #include "anec/Registration.h"
 
 #include "mlir/IR/DialectRegistry.h"
-#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "llvm/Support/FileSystem.h"
@@ -19,12 +18,6 @@
 #include <unistd.h>
 
 int main(int argc, char **argv) {
-  // LLVM's own options (code generation for every target, registered when
-  // the libraries load) still work but leave --help, which then lists
-  // MLIR's and anec's: every option registered before this line.
-  for (auto &entry : llvm::cl::getRegisteredOptions())
-    if (entry.first() != "help" && entry.first() != "help-hidden" && entry.first() != "version")
-      entry.second->setHiddenFlag(llvm::cl::Hidden);
   mlir::DialectRegistry registry;
   anec::registerDialects(registry);
   anec::registerPasses();
