@@ -49,18 +49,17 @@ ElementsAttr halfAttr(RankedTensorType type, llvm::ArrayRef<float> values, llvm:
   return DenseResourceElementsAttr::get(f16, key, std::move(blob));
 }
 
-const void *blobOf(ElementsAttr attr);
-
-bool isReadElsewhere(const llvm::DenseSet<const void *> &set, ElementsAttr attr) {
-  return set.contains(attr.getAsOpaquePointer()) || set.contains(blobOf(attr));
-}
-
 /// The bytes behind a resource attribute (null for others).
 const void *blobOf(ElementsAttr attr) {
   if (auto res = dyn_cast<DenseResourceElementsAttr>(attr))
     if (AsmResourceBlob *blob = res.getRawHandle().getBlob())
       return blob->getData().data();
   return nullptr;
+}
+
+/// Whether `attr` (or the bytes behind it) is in `set`.
+bool isReadElsewhere(const llvm::DenseSet<const void *> &set, ElementsAttr attr) {
+  return set.contains(attr.getAsOpaquePointer()) || set.contains(blobOf(attr));
 }
 
 std::string keyOf(ElementsAttr attr, llvm::StringRef fallback) {

@@ -320,17 +320,8 @@ absl::Status writeInterface(
 }
 
 uint64_t pathBytes(const std::string &path) {
-  uint64_t total = 0;
-  if (llvm::sys::fs::is_directory(path)) {
-    std::error_code ec;
-    for (llvm::sys::fs::recursive_directory_iterator it(path, ec), end; it != end && !ec;
-         it.increment(ec)) {
-      uint64_t size = 0;
-      if (!llvm::sys::fs::is_directory(it->path()) && !llvm::sys::fs::file_size(it->path(), size))
-        total += size;
-    }
-    return total;
-  }
+  if (llvm::sys::fs::is_directory(path))
+    return anec::driver::bytesUnder(path, [](llvm::StringRef) { return true; });
   uint64_t size = 0;
   llvm::sys::fs::file_size(path, size);
   return size;

@@ -110,17 +110,23 @@ std::pair<uint64_t, uint64_t> anec::driver::weightStats(ModuleOp module) {
   return {bytes, params};
 }
 
-uint64_t anec::driver::weightFileBytes(const std::string &folder) {
+uint64_t anec::driver::bytesUnder(const std::string &folder,
+                                  llvm::function_ref<bool(llvm::StringRef)> counts) {
   uint64_t total = 0;
   std::error_code ec;
-  if (!llvm::sys::fs::is_directory(folder))
-    return 0;
   for (llvm::sys::fs::recursive_directory_iterator it(folder, ec), end; it != end && !ec;
        it.increment(ec)) {
     uint64_t size = 0;
-    if (llvm::sys::path::extension(it->path()) == ".bin" &&
-        !llvm::sys::fs::is_directory(it->path()) && !llvm::sys::fs::file_size(it->path(), size))
+    if (counts(it->path()) && !llvm::sys::fs::is_directory(it->path()) &&
+        !llvm::sys::fs::file_size(it->path(), size))
       total += size;
   }
   return total;
+}
+
+uint64_t anec::driver::weightFileBytes(const std::string &folder) {
+  if (!llvm::sys::fs::is_directory(folder))
+    return 0;
+  return bytesUnder(folder,
+                    [](llvm::StringRef file) { return llvm::sys::path::extension(file) == ".bin"; });
 }

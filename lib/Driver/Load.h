@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "mlir/IR/OwningOpRef.h"
 
 #include <cstdint>
@@ -30,6 +31,9 @@ std::pair<uint64_t, uint64_t> weightStats(mlir::ModuleOp module);
 /// Bytes of the weight files (`*.bin`) under a package or MIL text folder as
 /// they are on disk: what was written, not what was planned (0 for a file).
 uint64_t weightFileBytes(const std::string &folder);
+
+/// Bytes of the files under `folder` whose path `counts` accepts.
+uint64_t bytesUnder(const std::string &folder, llvm::function_ref<bool(llvm::StringRef)> counts);
 
 } // namespace anec::driver
 

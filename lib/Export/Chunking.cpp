@@ -258,14 +258,20 @@ absl::StatusOr<std::vector<Chunk>> anec::exporter::splitIntoChunks(ModuleOp modu
       b.create<func::ReturnOp>(ret.getLoc(), mapped);
     }
   }
-  // Bytes of each chunk's weight file (a weight shared by its functions
-  // is written once).
+  // Each chunk's distinct weights and the bytes of its weight file (a
+  // weight shared by its functions is written once).
   for (Chunk &c : result) {
     absl::flat_hash_set<WeightIdentity> seen;
     for (auto fn : c.module->getOps<func::FuncOp>())
-      for (auto cst : fn.getOps<ConstOp>())
-        if (seen.insert(weightIdentity(cst.getVal())).second)
-          c.weightBytes += writtenBytes(cst);
+      for (auto cst : fn.getOps<ConstOp>()) {
+        WeightIdentity id = weightIdentity(cst.getVal());
+        if (!seen.insert(id).second)
+          continue;
+        uint64_t bytes = writtenBytes(cst);
+        c.weightBytes += bytes;
+        if (bytes)
+          c.weights.push_back({id, cst, bytes});
+      }
   }
   return result;
 }
@@ -291,25 +297,19 @@ anec::exporter::repeatedWeights(const std::vector<Chunk> &chunks) {
     RepeatedWeight weight;
     size_t order;
   };
+  // The chunks' weights were identified when they were split.
   absl::flat_hash_map<WeightIdentity, Seen> byWeight;
-  for (size_t k = 0; k < chunks.size(); ++k) {
-    ModuleOp m = const_cast<Chunk &>(chunks[k]).module.get();
-    for (auto fn : m.getOps<func::FuncOp>())
-      for (auto cst : fn.getOps<ConstOp>()) {
-        uint64_t bytes = writtenBytes(cst);
-        if (!bytes)
-          continue;
-        auto [it, first] = byWeight.try_emplace(weightIdentity(cst.getVal()));
-        Seen &seen = it->second;
-        if (first) {
-          seen.order = byWeight.size();
-          seen.weight.bytes = bytes;
-          seen.weight.name = weightName(cst);
-        }
-        if (seen.weight.chunks.empty() || seen.weight.chunks.back() != int(k + 1))
-          seen.weight.chunks.push_back(int(k + 1));
+  for (size_t k = 0; k < chunks.size(); ++k)
+    for (const Chunk::StoredWeight &w : chunks[k].weights) {
+      auto [it, first] = byWeight.try_emplace(w.identity);
+      Seen &seen = it->second;
+      if (first) {
+        seen.order = byWeight.size();
+        seen.weight.bytes = w.bytes;
+        seen.weight.name = weightName(cast<ConstOp>(w.constant));
       }
-  }
+      seen.weight.chunks.push_back(int(k + 1));
+    }
   std::vector<Seen> repeated;
   for (auto &[id, seen] : byWeight)
     if (seen.weight.chunks.size() > 1)
@@ -333,7 +333,8 @@ static std::string milIdentifier(llvm::StringRef name) {
 }
 
 std::string anec::exporter::chunkManifest(const std::vector<Chunk> &chunks,
-                                          const std::vector<std::string> &packageNames) {
+                                          const std::vector<std::string> &packageNames,
+                                          const std::vector<RepeatedWeight> &repeatedList) {
   llvm::json::Array list;
   for (size_t k = 0; k < chunks.size(); ++k) {
     const Chunk &chunk = chunks[k];
@@ -363,7 +364,7 @@ std::string anec::exporter::chunkManifest(const std::vector<Chunk> &chunks,
   }
   // Weights stored by several chunks, with the bytes each extra copy costs.
   llvm::json::Array repeated;
-  for (const RepeatedWeight &w : repeatedWeights(chunks)) {
+  for (const RepeatedWeight &w : repeatedList) {
     llvm::json::Array in;
     for (int k : w.chunks)
       in.push_back(k);
@@ -401,6 +402,7 @@ absl::StatusOr<anec::exporter::ChunkedOutput> anec::exporter::writeChunked(
   std::vector<std::string> written, names;
   for (size_t k = 0; k < chunks->size(); ++k)
     names.push_back(llvm::sys::path::filename(absl::StrCat(stem, "_", k + 1, ext.str())).str());
+  std::vector<RepeatedWeight> repeated = repeatedWeights(*chunks);
   // Each chunk says where it stands (lib/Export/Interface.h).
   std::string order = "[";
   for (size_t k = 0; k < names.size(); ++k)
@@ -421,10 +423,10 @@ absl::StatusOr<anec::exporter::ChunkedOutput> anec::exporter::writeChunked(
     written.push_back(path);
   }
   std::string manifest = stem + ".chunks.json";
-  if (absl::Status s = writeFileAtomically(manifest, chunkManifest(*chunks, names),
+  if (absl::Status s = writeFileAtomically(manifest, chunkManifest(*chunks, names, repeated),
                                            "chunk manifest");
       !s.ok())
     return s;
   written.push_back(manifest);
-  return ChunkedOutput{std::move(written), repeatedWeights(*chunks)};
+  return ChunkedOutput{std::move(written), std::move(repeated)};
 }

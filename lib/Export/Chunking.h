@@ -2,6 +2,8 @@
 #ifndef ANEC_LIB_EXPORT_CHUNKING_H
 #define ANEC_LIB_EXPORT_CHUNKING_H
 
+#include "lib/Export/MilBlobWriter.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 
@@ -17,6 +19,14 @@ namespace anec::exporter {
 struct Chunk {
   mlir::OwningOpRef<mlir::ModuleOp> module;
   uint64_t weightBytes = 0;
+  /// The distinct weights the chunk stores (by content), each with the
+  /// first constant holding it and its written bytes.
+  struct StoredWeight {
+    WeightIdentity identity;
+    mlir::Operation *constant;
+    uint64_t bytes;
+  };
+  std::vector<StoredWeight> weights;
 };
 
 /// A weight that more than one chunk reads, so each of them stores it (a
@@ -47,7 +57,8 @@ absl::StatusOr<std::vector<Chunk>> splitIntoChunks(mlir::ModuleOp module,
 /// The JSON manifest saying how the chunks chain: per chunk its package,
 /// and per function its inputs, outputs and states, in order.
 std::string chunkManifest(const std::vector<Chunk> &chunks,
-                          const std::vector<std::string> &packageNames);
+                          const std::vector<std::string> &packageNames,
+                          const std::vector<RepeatedWeight> &repeated);
 
 /// Writes `module` to `output` with `write`, or, when its weights exceed
 /// `maxBytes`, as chunks `X_1.ext`, `X_2.ext`, ... with `X.chunks.json`
