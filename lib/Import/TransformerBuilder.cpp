@@ -160,14 +160,21 @@ absl::Status FunctionBuilder::build(StringRef fnName, ModuleOp module) {
   int64_t H = c.hidden, D = c.headDim, NH = c.heads, KV = c.kvHeads;
   int64_t S = stateful ? C : T; // keys attended to
   auto stateType = StateType::get(ctx, f16({1, KV, C, D}));
+  // Sliding-window layers over a context past their window keep only the
+  // window: a rotation of W positions (see slidingCache below).
+  int64_t W = c.slidingWindow;
+  bool rotate = stateful && W > 0 && C > W;
+  auto ringType = StateType::get(ctx, f16({1, KV, W > 0 ? W : 1, D}));
 
   SmallVector<Type> inputs = {RankedTensorType::get({1, T}, i32)};
   if (stateful) {
     inputs.push_back(RankedTensorType::get({T}, i32));
     inputs.push_back(f16({1, 1, T, C}));
     inputs.push_back(RankedTensorType::get({1}, i32));
-    for (int64_t l = 0; l < c.layers; ++l)
-      inputs.append({stateType, stateType});
+    for (int64_t l = 0; l < c.layers; ++l) {
+      Type t = rotate && c.isSlidingLayer(l) ? ringType : stateType;
+      inputs.append({t, t});
+    }
   }
   Type logitsType = f16({1, T, c.vocab});
   b.setInsertionPointToEnd(module.getBody());
@@ -213,6 +220,45 @@ absl::Status FunctionBuilder::build(StringRef fnName, ModuleOp module) {
     h = b.create<MulOp>(loc("model.embed_tokens"), h,
                         scalar(std::sqrt((double)H), b.getF16Type()));
 
+  // The sliding layers' mask. With a rotation, the keys are the W cached
+  // positions followed by this call's T: key j holds position
+  // current_pos - W + j (each call advances the positions by T, so the
+  // rotation by T keeps this true). Query i (position current_pos + i) sees
+  // key j when 0 <= i - (j - W) < W -- a band fixed at build time -- and the
+  // key's position is not negative (the slots not written yet):
+  // j >= W - current_pos, computed here from current_pos.
+  // Without a rotation but with a window shorter than the keys (a full
+  // sequence), the band is applied to the causal mask at build time.
+  Value slidingMask;
+  if (rotate && c.slidingPattern > 0) {
+    int64_t K = W + T;
+    std::vector<float> band(T * K), offset(K);
+    for (int64_t i = 0; i < T; ++i)
+      for (int64_t j = 0; j < K; ++j) {
+        int64_t back = i - (j - W); // how far back key j is from query i
+        band[i * K + j] = back >= 0 && back < W ? 0.0f : -1e4f;
+      }
+    for (int64_t j = 0; j < K; ++j)
+      offset[j] = (float)(j - W + 1);
+    std::string name = "sliding_window_mask";
+    Value pos = b.create<CastOp>(loc(name), currentPos, b.getStringAttr("fp16"));
+    // x >= 1 exactly when the key's position is >= 0; clamped to [0, 1] and
+    // mapped to 0 (written) or -1e4 (not yet written).
+    Value x = b.create<AddOp>(loc(name), pos, constF32({K}, offset, name + ".offset"));
+    x = b.create<MaximumOp>(loc(name), x, scalar(0.0, b.getF16Type()));
+    x = b.create<MinimumOp>(loc(name), x, scalar(1.0, b.getF16Type()));
+    x = b.create<SubOp>(loc(name), x, scalar(1.0, b.getF16Type()));
+    x = b.create<MulOp>(loc(name), x, scalar(1e4, b.getF16Type()));
+    x = b.create<ReshapeOp>(loc(name), x, ArrayRef<int64_t>{1, 1, 1, K});
+    slidingMask = b.create<AddOp>(loc(name), constF32({1, 1, T, K}, band, name + ".band"), x);
+  } else if (!stateful && W > 0 && T > W && c.slidingPattern > 0) {
+    std::vector<float> m(T * T);
+    for (int64_t i = 0; i < T; ++i)
+      for (int64_t j = 0; j < T; ++j)
+        m[i * T + j] = j <= i && i - j < W ? 0.0f : -1e4f;
+    slidingMask = constF32({1, 1, T, T}, m, "sliding_window_mask");
+  }
+
   auto globalRope = ropeTables(positions, c.ropeTheta, "rope");
   std::optional<std::pair<Value, Value>> localRope;
   if (c.ropeLocalTheta > 0)
@@ -221,11 +267,9 @@ absl::Status FunctionBuilder::build(StringRef fnName, ModuleOp module) {
   for (int64_t l = 0; l < c.layers; ++l) {
     std::string p = absl::StrCat("model.layers.", l);
     std::string attn = p + ".self_attn";
-    if (c.isSlidingLayer(l) && c.slidingWindow > 0 && S > c.slidingWindow)
-      return absl::UnimplementedError(absl::StrCat(
-          p, ": sliding-window attention over more than ", c.slidingWindow,
-          " positions is not supported yet; use a context of at most ",
-          c.slidingWindow));
+    bool sliding = c.isSlidingLayer(l) && slidingMask;
+    bool ring = sliding && rotate;
+    int64_t keysLen = ring ? W + T : S;
     auto n1 = rmsNorm(h, p + ".input_layernorm", H);
     if (!n1.ok())
       return n1.status();
@@ -255,7 +299,21 @@ absl::Status FunctionBuilder::build(StringRef fnName, ModuleOp module) {
                            scalar(c.queryScale * std::sqrt((double)D), b.getF16Type()));
 
     Value keys = kh, values = vh;
-    if (stateful) {
+    if (ring) {
+      // The window as a rotation: attend to the cached W positions and this
+      // call's T, then keep the last W. Whole-state writes of static slices:
+      // no index arithmetic, no wrap-around.
+      auto rotateIn = [&](Value state, Value fresh) -> Value {
+        Value old = b.create<ReadStateOp>(loc(attn), state);
+        Value all = b.create<ConcatOp>(loc(attn), ValueRange{old, fresh}, 2, false);
+        Value kept = b.create<SliceBySizeOp>(loc(attn), all, ArrayRef<int64_t>{0, 0, T, 0},
+                                             ArrayRef<int64_t>{1, KV, W, D});
+        b.create<CoremlUpdateStateOp>(loc(attn), state, kept);
+        return all;
+      };
+      keys = rotateIn(entry->getArgument(4 + 2 * l), kh);
+      values = rotateIn(entry->getArgument(5 + 2 * l), vh);
+    } else if (stateful) {
       // Write this call's K/V at current_pos, then attend to the whole cache.
       Value begin = b.create<ConcatOp>(
           loc(attn), ValueRange{i32s({0, 0}), currentPos, i32s({0})}, 0, false);
@@ -275,14 +333,15 @@ absl::Status FunctionBuilder::build(StringRef fnName, ModuleOp module) {
     if (NH != KV) {
       // Grouped-query attention: each KV head serves NH/KV query heads.
       auto repeat = [&](Value x) -> Value {
-        Value r = b.create<ReshapeOp>(loc(attn), x, ArrayRef<int64_t>{1, KV, 1, S, D});
+        Value r = b.create<ReshapeOp>(loc(attn), x, ArrayRef<int64_t>{1, KV, 1, keysLen, D});
         Value t = b.create<TileOp>(loc(attn), r, ArrayRef<int64_t>{1, 1, NH / KV, 1, 1});
-        return b.create<ReshapeOp>(loc(attn), t, ArrayRef<int64_t>{1, NH, S, D});
+        return b.create<ReshapeOp>(loc(attn), t, ArrayRef<int64_t>{1, NH, keysLen, D});
       };
       keys = repeat(keys);
       values = repeat(values);
     }
-    Value att = b.create<ScaledDotProductAttentionOp>(loc(attn), qh, keys, values, mask);
+    Value att = b.create<ScaledDotProductAttentionOp>(loc(attn), qh, keys, values,
+                                                      sliding ? slidingMask : mask);
     Value merged = b.create<TransposeOp>(loc(attn), att, ArrayRef<int64_t>{0, 2, 1, 3});
     merged = b.create<ReshapeOp>(loc(attn), merged, ArrayRef<int64_t>{1, T, NH * D});
     auto o = linear(merged, attn + ".o_proj", H, NH * D, false);
@@ -400,8 +459,19 @@ anec::import::buildTransformer(MLIRContext *ctx, const ModelConfig &config,
         {"anec.context_length",
          std::to_string(options.fullSequence ? options.sequence : options.context)},
     };
-    if (!options.fullSequence)
+    // How a runner feeds a prompt that is not a whole number of prefill
+    // steps (or whose last step would pass the context): "pad" -- pad the
+    // last prefill step, whose padded rows are masked and overwritten later;
+    // "decode" -- feed the rest one token at a time through decode, because
+    // the sliding-window rotation assumes every call's tokens are real.
+    bool rotation = !options.fullSequence && config.slidingWindow > 0 &&
+                    config.slidingPattern > 0 && options.context > config.slidingWindow;
+    if (!options.fullSequence) {
       interface.push_back({"anec.prefill_length", std::to_string(options.prefill)});
+      interface.push_back({"anec.prefill_tail", rotation ? "decode" : "pad"});
+    }
+    if (config.slidingWindow > 0 && config.slidingPattern > 0)
+      interface.push_back({"anec.sliding_window", std::to_string(config.slidingWindow)});
     if (config.bosTokenId)
       interface.push_back({"anec.bos_token_id", std::to_string(*config.bosTokenId)});
     if (!config.eosTokenIds.empty()) {

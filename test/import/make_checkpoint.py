@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes a small random checkpoint of a given architecture in Hugging Face
 format, for import tests: make_checkpoint.py ARCH DTYPE OUTDIR [--sharded]
-[--dims=H,F,L,NH,KV,D,V] [--tied]
+[--dims=H,F,L,NH,KV,D,V] [--tied] [--untied] [--window=W]
 ARCH: llama | qwen2 | qwen3 | gemma3; DTYPE: F32 | F16 | BF16."""
 import json
 import os
@@ -13,6 +13,10 @@ import numpy as np
 arch, dtype, out = sys.argv[1:4]
 sharded = "--sharded" in sys.argv
 tied = "--tied" in sys.argv  # a Llama whose LM head is the embedding
+# Any architecture with its own LM head: greedy decoding of a random tied
+# model mostly repeats its last token, which tests little.
+untied = "--untied" in sys.argv
+window = [int(a.split("=")[1]) for a in sys.argv if a.startswith("--window=")]
 dims = [a for a in sys.argv if a.startswith("--dims=")]
 os.makedirs(out, exist_ok=True)
 rng = np.random.default_rng({"llama": 1, "qwen2": 2, "qwen3": 3, "gemma3": 4}[arch])
@@ -25,7 +29,7 @@ cfg = {
     "model_type": arch, "hidden_size": H, "intermediate_size": F, "num_hidden_layers": L,
     "num_attention_heads": NH, "num_key_value_heads": KV, "head_dim": D,
     "hidden_act": "silu", "rms_norm_eps": 1e-6, "rope_theta": 10000.0,
-    "max_position_embeddings": 512, "vocab_size": V, "tie_word_embeddings": arch != "llama" or tied,
+    "max_position_embeddings": 512, "vocab_size": V, "tie_word_embeddings": (arch != "llama" or tied) and not untied,
     "torch_dtype": "float32",
 }
 if arch == "qwen2":
@@ -33,7 +37,7 @@ if arch == "qwen2":
 if arch == "gemma3":
     cfg.update({"hidden_activation": "gelu_pytorch_tanh", "query_pre_attn_scalar": 24,
                 "rope_local_base_freq": 10000.0, "rope_theta": 1000000.0,
-                "sliding_window": 512, "sliding_window_pattern": 2})
+                "sliding_window": window[0] if window else 512, "sliding_window_pattern": 2})
     del cfg["hidden_act"]
 json.dump(cfg, open(os.path.join(out, "config.json"), "w"), indent=1)
 
@@ -66,7 +70,7 @@ for l in range(L):
     t(p + "mlp.up_proj.weight", (F, H))
     t(p + "mlp.down_proj.weight", (H, F))
 t("model.norm.weight", (H,), 0.1, 0.0 if arch == "gemma3" else 1.0)
-if arch == "llama" and not tied:
+if (arch == "llama" and not tied) or untied:
     t("lm_head.weight", (V, H), 0.5)
 
 

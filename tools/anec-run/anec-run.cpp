@@ -16,6 +16,8 @@
 #include "anec/Registration.h"
 #include "lib/Interpreter/Compare.h"
 #include "lib/Interpreter/Npy.h"
+#include "tools/anec-run/Chain.h"
+#include "tools/anec-run/Generate.h"
 #include "lib/Import/MilProgramImporter.h"
 
 #include "dialects/Mil/MilDialect.h"
@@ -49,6 +51,7 @@
 using namespace mlir;
 using namespace anec;
 using namespace anec::interp;
+using namespace anec::run;
 namespace cl = llvm::cl;
 
 // --help lists these groups only (LLVM's own options are hidden).
@@ -56,9 +59,12 @@ static cl::OptionCategory kRunCat("What to run");
 static cl::OptionCategory kInputsCat("Inputs");
 static cl::OptionCategory kCompareCat("Comparison and tolerances");
 static cl::OptionCategory kOutputCat("Output");
+static cl::OptionCategory kGenerateCat("Generation from token ids");
 
-static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<module.mlir>"),
-                                      cl::Required, cl::cat(kRunCat));
+static cl::opt<std::string> inputFile(
+    cl::Positional,
+    cl::desc("<module.mlir | X.mlpackage | MIL folder | X.chunks.json | X.interface.json>"),
+    cl::Required, cl::cat(kRunCat));
 static cl::opt<std::string> functionName("function",
                                          cl::desc("Function to run (default: the first)"), cl::cat(kRunCat));
 static cl::list<std::string> calls(
@@ -110,12 +116,24 @@ static cl::opt<double> minTop1("min-top1",
 static cl::opt<double> maxKl("max-kl", cl::desc("Fail above this mean KL (nats) over all calls"),
                              cl::init(-1), cl::cat(kCompareCat));
 
+static cl::opt<std::string> prompt(
+    "prompt", cl::desc("Drive the program from these token ids (comma separated): prefill, "
+                       "then greedy decode; prints the new tokens"), cl::cat(kGenerateCat));
+static cl::opt<std::string> promptFile(
+    "prompt-file", cl::desc("As --prompt, the ids read from a text file"), cl::cat(kGenerateCat));
+static cl::opt<int64_t> maxNewTokens("max-new-tokens", cl::desc("New tokens to generate"),
+                                     cl::init(16), cl::cat(kGenerateCat));
+static cl::opt<bool> ignoreEos("ignore-eos",
+                               cl::desc("Do not stop at the program's EOS ids"), cl::cat(kGenerateCat));
+
 static cl::extrahelp examples(R"(
 Examples:
   anec-run model.mlir --function=main --input=x.npy --output-dir=out
   anec-run model.mlir --call=prefill --call=decode --call=decode
   anec-run model.mlir --compare-pipeline=anec-ane-pipeline --max-rel=1e-4
   anec-run before.mlir --compare=after.mlpackage --test-mode=fp16 --logits --llm-inputs
+  anec-run model.mlpackage --prompt=1,450,4996 --max-new-tokens=8
+  anec-run model.chunks.json --prompt-file=ids.txt --mode=fp16 --time
 
 Exit status: 0 when all ran (and every tolerance held), 1 when a tolerance was exceeded,
 2 on an error.
@@ -170,136 +188,6 @@ bool printVerdict(const std::string &line, const std::vector<std::string> &broke
   return true;
 }
 
-/// Concatenates tensors along their last axis.
-Tensor concatLast(const std::vector<Tensor> &parts) {
-  Tensor out = parts.front();
-  int64_t rows = out.numElements() / out.shape.back(), total = 0;
-  for (const Tensor &p : parts)
-    total += p.shape.back();
-  out.shape.back() = total;
-  out.f.assign(rows * total, 0.0f);
-  for (int64_t row = 0; row < rows; ++row) {
-    int64_t at = 0;
-    for (const Tensor &p : parts) {
-      int64_t w = p.shape.back();
-      std::copy(p.f.begin() + row * w, p.f.begin() + (row + 1) * w, out.f.begin() + row * total + at);
-      at += w;
-    }
-  }
-  return out;
-}
-
-/// A chunked export (anec-translate --max-file-size) run as one program:
-/// each chunk has its own interpreter (its states persist across calls);
-/// values pass from chunk to chunk by name.
-class Chain {
-public:
-  static absl::StatusOr<std::unique_ptr<Chain>> load(MLIRContext *ctx, const std::string &path,
-                                                     Options options) {
-    if (absl::Status regular = anec::requireRegularFile(path); !regular.ok())
-      return regular;
-    auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
-    if (!buffer)
-      return absl::NotFoundError(path + ": cannot open");
-    auto json = anec::parseJson((*buffer)->getBuffer());
-    const llvm::json::Array *chunks =
-        json && json->getAsObject() ? json->getAsObject()->getArray("chunks") : nullptr;
-    if (!chunks) {
-      if (!json)
-        llvm::consumeError(json.takeError());
-      return absl::InvalidArgumentError(path + ": not a chunk manifest");
-    }
-    auto chain = std::make_unique<Chain>();
-    llvm::SmallString<256> dir(path);
-    llvm::sys::path::remove_filename(dir);
-    for (const llvm::json::Value &c : *chunks) {
-      auto pkg = c.getAsObject() ? c.getAsObject()->getString("package") : std::nullopt;
-      if (!pkg || pkg->contains("/") || pkg->contains(".."))
-        return absl::InvalidArgumentError(path + ": a chunk without a package in the folder");
-      llvm::SmallString<256> p(dir);
-      llvm::sys::path::append(p, *pkg);
-      auto m = pkg->ends_with(".mlpackage") ? anec::import::importMlPackage(ctx, p.str().str())
-                                             : anec::import::importMilText(ctx, p.str().str());
-      if (!m.ok())
-        return m.status();
-      chain->modules.push_back(std::move(*m));
-      chain->interps.push_back(std::make_unique<Interpreter>(*chain->modules.back(), options));
-    }
-    return chain;
-  }
-
-  /// Runs `fn` with `args` named as `ref`'s function names its inputs;
-  /// returns the outputs in `ref`'s order.
-  absl::StatusOr<std::vector<Tensor>> run(ModuleOp ref, llvm::StringRef fn,
-                                          const std::vector<Tensor> &args) {
-    auto refFn = ref.lookupSymbol<func::FuncOp>(fn);
-    absl::flat_hash_map<std::string, Tensor> values;
-    size_t k = 0;
-    for (unsigned i = 0; i < refFn.getNumArguments(); ++i) {
-      if (isa<anec::mil::StateType>(refFn.getArgumentTypes()[i]))
-        continue;
-      values[milName(refFn.getArgAttrOfType<StringAttr>(i, "mil.name"), i, "input_")] =
-          args[k++];
-    }
-    for (auto [c, interp] : llvm::enumerate(interps)) {
-      auto f = modules[c]->lookupSymbol<func::FuncOp>(fn);
-      if (!f)
-        return absl::NotFoundError(absl::StrCat("chunk ", c + 1, " has no function '",
-                                                fn.str(), "'"));
-      std::vector<Tensor> in;
-      for (unsigned i = 0; i < f.getNumArguments(); ++i) {
-        if (isa<anec::mil::StateType>(f.getArgumentTypes()[i]))
-          continue;
-        std::string name = milName(f.getArgAttrOfType<StringAttr>(i, "mil.name"), i, "input_");
-        auto it = values.find(name);
-        if (it == values.end())
-          return absl::NotFoundError(absl::StrCat("chunk ", c + 1, " needs '", name,
-                                                  "', which no earlier chunk produces"));
-        in.push_back(it->second);
-      }
-      auto out = interp->run(fn, in);
-      if (!out.ok())
-        return absl::Status(out.status().code(), absl::StrCat("chunk ", c + 1, ": ",
-                                                              out.status().message()));
-      for (unsigned i = 0; i < f.getNumResults(); ++i)
-        values[milName(f.getResultAttrOfType<StringAttr>(i, "mil.name"), i, "output_")] =
-            (*out)[i];
-    }
-    std::vector<Tensor> outs;
-    for (unsigned i = 0; i < refFn.getNumResults(); ++i) {
-      std::string name = milName(refFn.getResultAttrOfType<StringAttr>(i, "mil.name"), i, "output_");
-      auto it = values.find(name);
-      if (it != values.end()) {
-        outs.push_back(it->second);
-        continue;
-      }
-      // An output split into a list (name_0, name_1, ...) is joined again.
-      std::vector<Tensor> parts;
-      for (int k = 0;; ++k) {
-        auto p = values.find(absl::StrCat(name, "_", k));
-        if (p == values.end())
-          break;
-        parts.push_back(p->second);
-      }
-      if (parts.empty())
-        return absl::NotFoundError(absl::StrCat("no chunk produces the output '", name, "'"));
-      outs.push_back(concatLast(parts));
-    }
-    return outs;
-  }
-
-private:
-  static std::string milName(StringAttr a, unsigned i, const char *prefix) {
-    std::string s = a ? a.str() : absl::StrCat(prefix, i);
-    for (char &c : s)
-      if (!isalnum((unsigned char)c) && c != '_')
-        c = '_';
-    return s;
-  }
-  std::vector<OwningOpRef<ModuleOp>> modules;
-  std::vector<std::unique_ptr<Interpreter>> interps;
-};
-
 /// Concatenates test outputs named `X_0`, `X_1`, ... along the last axis
 /// where the reference has one output named `X`.
 absl::StatusOr<std::vector<Tensor>> joinSplitOutputs(ModuleOp ref, ModuleOp test,
@@ -330,6 +218,93 @@ absl::StatusOr<std::vector<Tensor>> joinSplitOutputs(ModuleOp ref, ModuleOp test
   return joined;
 }
 
+/// anec-run --prompt: drives the program (a module, package, MIL folder or
+/// a manifest of chunks) from token ids and prints the greedy continuation.
+template <typename Load>
+int runGeneration(MLIRContext *ctx, Options options, Load &load) {
+  if (!prompt.empty() && !promptFile.empty())
+    return fail("give one of --prompt and --prompt-file");
+  if (!compareFile.empty() || !comparePipeline.empty() || !compareChunks.empty() ||
+      !calls.empty() || !inputs.empty())
+    return fail("--prompt runs the program alone: drop --compare*, --call and --input");
+  std::string source = "--prompt", text = prompt;
+  if (!promptFile.empty()) {
+    source = promptFile;
+    if (absl::Status regular = anec::requireRegularFile(promptFile); !regular.ok())
+      return fail(std::string(regular.message()));
+    auto buffer = llvm::MemoryBuffer::getFile(promptFile, /*IsText=*/true);
+    if (!buffer)
+      return fail(fmt::format("{}: cannot open", promptFile.getValue()));
+    // A token list is small: a file past 64 MiB is not one.
+    if ((*buffer)->getBufferSize() > (64u << 20))
+      return fail(fmt::format("{}: {} bytes is too large for a list of token ids",
+                              promptFile.getValue(), (*buffer)->getBufferSize()));
+    text = (*buffer)->getBuffer().str();
+  }
+  auto ids = parseTokenIds(text, source);
+  if (!ids.ok())
+    return fail(std::string(ids.status().message()));
+
+  std::unique_ptr<Chain> program;
+  if (llvm::StringRef(inputFile).ends_with(".json")) {
+    auto c = Chain::load(ctx, inputFile, options);
+    if (!c.ok())
+      return fail(std::string(c.status().message()));
+    program = std::move(*c);
+  } else {
+    OwningOpRef<ModuleOp> module = load(inputFile);
+    if (!module)
+      return fail(fmt::format("cannot load '{}'", inputFile.getValue()));
+    if (absl::Status s = anec::interp::checkTensorSizes(*module); !s.ok())
+      return fail(fmt::format("{}: {}", inputFile.getValue(), std::string(s.message())));
+    program = Chain::of(std::move(module), options);
+  }
+  GenerateOptions g;
+  g.prompt = std::move(*ids);
+  g.maxNewTokens = maxNewTokens;
+  g.stopAtEos = !ignoreEos;
+  auto result = generate(*program, g);
+  if (!result.ok())
+    return fail(fmt::format("{}: {}", inputFile.getValue(), std::string(result.status().message())));
+  int64_t prefills = 0, padded = 0, decodes = 0;
+  double prefillSeconds = 0, decodeSeconds = 0;
+  int64_t prefillTokens = 0;
+  for (const Step &s : result->steps) {
+    if (s.function == "prefill") {
+      ++prefills;
+      padded += s.padded > 0;
+      prefillSeconds += s.seconds;
+      prefillTokens += s.tokens;
+    } else {
+      ++decodes;
+      decodeSeconds += s.seconds;
+    }
+    if (timing)
+      fmt::print("{:<8} at {:>5}: {} token{}{} {:.3f} ms\n", s.function, s.position, s.tokens,
+                 s.tokens == 1 ? "" : "s",
+                 s.padded ? fmt::format(" + {} padding", s.padded) : std::string(),
+                 s.seconds * 1e3);
+  }
+  fmt::print("context {}, prefill length {}, prefill tail: {}{}\n", result->context,
+             result->prefillLength, result->prefillTail,
+             program->size() > 1 ? fmt::format(", {} chunks", program->size()) : std::string());
+  fmt::print("prompt {} tokens: {} prefill step{} ({} padded), {} decode step{} in all\n",
+             g.prompt.size(), prefills, prefills == 1 ? "" : "s", padded, decodes,
+             decodes == 1 ? "" : "s");
+  std::string tokens;
+  for (int64_t t : result->tokens)
+    tokens += fmt::format("{}{}", tokens.empty() ? "" : " ", t);
+  fmt::print("tokens: {}\n", tokens);
+  fmt::print("stopped: {}\n", result->stopReason == "eos" ? "at an EOS id" : "after --max-new-tokens");
+  if (timing) {
+    if (prefillSeconds > 0)
+      fmt::print("prefill {:.1f} tokens/s\n", prefillTokens / prefillSeconds);
+    if (decodeSeconds > 0)
+      fmt::print("decode {:.1f} tokens/s\n", decodes / decodeSeconds);
+  }
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -337,7 +312,7 @@ int main(int argc, char **argv) {
   DialectRegistry registry;
   registerDialects(registry);
   registerPasses();
-  cl::HideUnrelatedOptions({&kRunCat, &kInputsCat, &kCompareCat, &kOutputCat});
+  cl::HideUnrelatedOptions({&kRunCat, &kInputsCat, &kCompareCat, &kOutputCat, &kGenerateCat});
   cl::ParseCommandLineOptions(argc, argv, "anec reference interpreter\n");
   // Tolerances are numbers: NaN would make every comparison pass or fail.
   for (auto [name, value] : {std::pair{"max-rel", maxRel.getValue()}, {"min-snr", minSnr.getValue()},
@@ -386,6 +361,9 @@ int main(int argc, char **argv) {
     SourceMgrDiagnosticHandler handler(sm, &ctx);
     return parseSourceFile<ModuleOp>(path, &ctx);
   };
+  if (!prompt.empty() || !promptFile.empty())
+    return runGeneration(&ctx, refOptions, load);
+
   OwningOpRef<ModuleOp> module = load(inputFile);
   if (!module)
     return fail(fmt::format("cannot load '{}'", inputFile.getValue()));
@@ -566,7 +544,7 @@ int main(int argc, char **argv) {
     }
     if (!test && !chain)
       continue;
-    auto testOuts = chain ? chain->run(*module, call.function, args)
+    auto testOuts = chain ? chain->runLike(*module, call.function, args)
                           : test->run(call.function, args);
     if (!testOuts.ok())
       return fail(fmt::format("compared module: {}", std::string(testOuts.status().message())));
