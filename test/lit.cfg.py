@@ -8,7 +8,7 @@ from lit.llvm import llvm_config
 config.name = "anec"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
-config.excludes = ["inputs", "unit", "regressions", "CMakeLists.txt", "README.md", "check_ops.py", "check_kv_cache.py", "reference_llama.py", "make_checkpoint.py", "make_bad_checkpoints.py", "make_gguf.py", "check_milblob.py", "make_bad_packages.py", "check_subbyte.py", "kill_mid_write.py", "output_safety.py", "make_chain.py", "pylib", "compare_contracts.py", "compare_serialization.py"]
+config.excludes = ["inputs", "unit", "regressions", "CMakeLists.txt", "README.md", "check_ops.py", "check_kv_cache.py", "reference_llama.py", "check_generate.py", "make_checkpoint.py", "make_bad_checkpoints.py", "make_gguf.py", "check_milblob.py", "make_bad_packages.py", "check_subbyte.py", "kill_mid_write.py", "output_safety.py", "make_chain.py", "pylib", "compare_contracts.py", "compare_serialization.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.anec_obj_root, "test")
 

@@ -143,16 +143,19 @@ absl::StatusOr<Generation> anec::run::generate(Chain &program, const GenerateOpt
     return absl::InvalidArgumentError("--prompt: the prompt is empty");
   if (options.maxNewTokens < 1)
     return absl::InvalidArgumentError("--max-new-tokens must be at least 1");
+  int64_t maxNew = options.maxNewTokens;
+  if (options.clampToContext && n <= C)
+    maxNew = std::min(maxNew, C - n + 1);
   // Decode writes the cache at its position: the last new token but one is
   // decoded at position n + m - 2, which must be inside the context.
   if (n > C)
     return absl::OutOfRangeError(absl::StrCat("the prompt has ", n,
                                               " tokens, more than the compiled context of ", C,
                                               " positions (recompile with a larger --context)"));
-  if (n + options.maxNewTokens - 1 > C)
+  if (n + maxNew - 1 > C)
     return absl::OutOfRangeError(absl::StrCat(
-        "a prompt of ", n, " tokens and ", options.maxNewTokens,
-        " new tokens need positions up to ", n + options.maxNewTokens - 2,
+        "a prompt of ", n, " tokens and ", maxNew,
+        " new tokens need positions up to ", n + maxNew - 2,
         ", past the compiled context of ", C, " positions (0..", C - 1, "); ask for at most ",
         C - n + 1, " new tokens"));
 
@@ -265,8 +268,8 @@ absl::StatusOr<Generation> anec::run::generate(Chain &program, const GenerateOpt
       g.stopReason = "eos";
       break;
     }
-    if ((int64_t)g.tokens.size() >= options.maxNewTokens) {
-      g.stopReason = "max-new-tokens";
+    if ((int64_t)g.tokens.size() >= maxNew) {
+      g.stopReason = maxNew < options.maxNewTokens ? "context-full" : "max-new-tokens";
       break;
     }
     if (absl::Status s = decode(next); !s.ok())

@@ -25,6 +25,9 @@ namespace anec::run {
 struct GenerateOptions {
   std::vector<int64_t> prompt;
   int64_t maxNewTokens = 16;
+  /// Generate fewer than maxNewTokens where the context ends first (when the
+  /// count was not asked for explicitly), instead of refusing.
+  bool clampToContext = false;
   bool stopAtEos = true;
 };
 
@@ -41,7 +44,7 @@ struct Generation {
   std::vector<Step> steps;
   int64_t context = 0, prefillLength = 0;
   std::string prefillTail;
-  std::string stopReason; ///< "eos" or "max-new-tokens"
+  std::string stopReason; ///< "eos", "max-new-tokens" or "context-full"
 };
 
 /// Parses a list of token ids: decimal integers separated by commas or

@@ -121,7 +121,9 @@ static cl::opt<std::string> prompt(
                        "then greedy decode; prints the new tokens"), cl::cat(kGenerateCat));
 static cl::opt<std::string> promptFile(
     "prompt-file", cl::desc("As --prompt, the ids read from a text file"), cl::cat(kGenerateCat));
-static cl::opt<int64_t> maxNewTokens("max-new-tokens", cl::desc("New tokens to generate"),
+static cl::opt<int64_t> maxNewTokens("max-new-tokens",
+                                     cl::desc("New tokens to generate (default: 16, or as many "
+                                              "as the context holds)"),
                                      cl::init(16), cl::cat(kGenerateCat));
 static cl::opt<bool> ignoreEos("ignore-eos",
                                cl::desc("Do not stop at the program's EOS ids"), cl::cat(kGenerateCat));
@@ -262,6 +264,7 @@ int runGeneration(MLIRContext *ctx, Options options, Load &load) {
   GenerateOptions g;
   g.prompt = std::move(*ids);
   g.maxNewTokens = maxNewTokens;
+  g.clampToContext = maxNewTokens.getNumOccurrences() == 0;
   g.stopAtEos = !ignoreEos;
   auto result = generate(*program, g);
   if (!result.ok())
@@ -295,7 +298,9 @@ int runGeneration(MLIRContext *ctx, Options options, Load &load) {
   for (int64_t t : result->tokens)
     tokens += fmt::format("{}{}", tokens.empty() ? "" : " ", t);
   fmt::print("tokens: {}\n", tokens);
-  fmt::print("stopped: {}\n", result->stopReason == "eos" ? "at an EOS id" : "after --max-new-tokens");
+  fmt::print("stopped: {}\n", result->stopReason == "eos"            ? "at an EOS id"
+                             : result->stopReason == "context-full" ? "the context is full"
+                                                                    : "after --max-new-tokens");
   if (timing) {
     if (prefillSeconds > 0)
       fmt::print("prefill {:.1f} tokens/s\n", prefillTokens / prefillSeconds);
