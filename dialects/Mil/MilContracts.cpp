@@ -129,6 +129,16 @@ const Row kRows[] = {
      "every value has one dtype"},
     {"split", O::iOS15, "x:T @num_splits?!:int32 @split_sizes?!:int32 @axis!:int32",
      "T=bool|fp16|fp32|int32"},
+    {"topk", O::iOS15, "x:T @k?!:int32=1 @axis?!:int32=-1 @ascending?!:bool=false",
+     "T=fp16|fp32|int32"},
+    {"topk", O::iOS16,
+     "x:T @k?!:int32=1 @axis?!:int32=-1 @ascending?!:bool=false ~@sort?!:bool=true "
+     "~@return_indices?!:bool=true",
+     "T=fp16|fp32|int32"},
+    {"topk", O::iOS17,
+     "x:T @k?!:K=1 @axis?!:int32=-1 @ascending?!:bool=false ~@sort?!:bool=true "
+     "~@return_indices?!:bool=true ~@output_indices_dtype?!:string{int32|uint16}=int32",
+     "T=fp16|fp32|int8|int16|int32|uint8|uint16 K=int8|int16|int32"},
     {"slice_by_index", O::iOS15,
      "x:T @begin:int32 @end:int32 @stride?!:int32 @begin_mask?!:bool @end_mask?!:bool "
      "@squeeze_mask?!:bool",

@@ -217,6 +217,18 @@ def Mil_SplitOp : Mil_PureOp<"split"> {
   }];
 }
 
+def Mil_TopKOp : Mil_PureOp<"topk"> {
+  let summary = "the k largest (ascending: smallest) values along `axis`, in order, and "
+                "their int32 indices";
+  let arguments = (ins Mil_Tensor:$x, DefaultValuedAttr<Mil_I64Attr, "1">:$k,
+                       DefaultValuedAttr<Mil_I64Attr, "-1">:$axis,
+                       DefaultValuedAttr<BoolAttr, "false">:$ascending);
+  let results = (outs Mil_Tensor:$values, Mil_Tensor:$indices);
+  let assemblyFormat = [{
+    `(` `x` `=` $x `)` attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 def Mil_SliceByIndexOp : Mil_ShapeOp<"slice_by_index"> {
   let summary = "numpy-style strided slice with begin/end/squeeze masks";
   let arguments = (ins Mil_Tensor:$x, DenseI64ArrayAttr:$begin,

@@ -507,6 +507,23 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult TopKOp::inferReturnTypes(MLIRContext *ctx, std::optional<Location> loc,
+                                       Adaptor a, SmallVectorImpl<Type> &results) {
+  Diag<TopKOp> diag{loc};
+  auto tx = tensorType(a.getX());
+  FailureOr<int64_t> axis = normalizeAxis(a.getAxis(), tx.getRank());
+  if (failed(axis))
+    return diag("axis ", a.getAxis(), " is out of range for rank ", tx.getRank());
+  int64_t k = a.getK();
+  if (k < 1 || k > tx.getDimSize(*axis))
+    return diag("expects 1 <= k <= ", tx.getDimSize(*axis), " (the axis size), got ", k);
+  SmallVector<int64_t> shape(tx.getShape());
+  shape[*axis] = k;
+  results.push_back(withShape(tx, shape));
+  results.push_back(RankedTensorType::get(shape, IntegerType::get(ctx, 32)));
+  return success();
+}
+
 LogicalResult SplitOp::inferReturnTypes(MLIRContext *,
                                         std::optional<Location> loc, Adaptor a,
                                         SmallVectorImpl<Type> &results) {

@@ -35,6 +35,10 @@ struct CompileOptions {
   std::string os = "ios18";         ///< ios16, ios17 or ios18
   int64_t prefill = 64;             ///< tokens per prefill call
   int64_t context = 512;            ///< KV-cache length
+  /// What the program returns: logits, argmax (ids) or topk:K.
+  std::string head = "logits";
+  /// KV caches as Core ML states ("state") or as inputs and outputs ("io").
+  std::string kv = "state";
   uint64_t maxFileSize = 1000000000ull;
   /// The ANE-shaping pipeline (textual pass pipeline).
   std::string pipeline = "anec-ane-pipeline";

@@ -424,6 +424,13 @@ absl::StatusOr<anec::CompileResult> anec::compile(const CompileOptions &o) {
   import::ImportOptions importOptions;
   importOptions.prefill = o.prefill;
   importOptions.context = o.context;
+  if (o.kv != "state" && o.kv != "io")
+    return absl::InvalidArgumentError("--kv must be state or io, got '" + o.kv + "'");
+  importOptions.kvAsIO = o.kv == "io";
+  auto head = import::parseHead(o.head);
+  if (!head.ok())
+    return head.status();
+  importOptions.headTopK = *head;
   // Before iOS18, Core ML has neither states nor several functions: the
   // program is one stateless `main` over the whole context.
   if (*os != exporter::TargetOS::iOS18) {

@@ -225,9 +225,16 @@ absl::Status Raiser::function(const MilFunction &fn, ModuleOp module) {
         return true;
     return false;
   };
+  // Parameters the mil op does not model (bound to their defaults, checked
+  // where the op is raised) are not operands either.
+  auto notInDialect = [&](const MilOperation &op, const std::string &param) {
+    const OpContract *contract = lookupContract(op.type, opset);
+    const ParamContract *p = contract ? contract->param(param) : nullptr;
+    return p && p->notInDialect;
+  };
   for (const MilOperation &op : fn.operations)
     for (auto &[param, names] : op.inputs)
-      if (!isAttributeParam(op, param))
+      if (!isAttributeParam(op, param) && !notInDialect(op, param))
         for (const std::string &n : names)
           asOperand.insert(n);
   for (const std::string &o : fn.outputs)

@@ -30,8 +30,9 @@ namespace {
 class FunctionBuilder {
 public:
   FunctionBuilder(OpBuilder &b, const ModelConfig &c, WeightSource &w,
-                  int64_t tokens, int64_t context, bool stateful)
-      : b(b), c(c), w(w), T(tokens), C(context), stateful(stateful) {}
+                  int64_t tokens, int64_t context, bool stateful, const ImportOptions &o)
+      : b(b), c(c), w(w), T(tokens), C(context), stateful(stateful),
+        kvAsIO(stateful && o.kvAsIO), headTopK(o.headTopK) {}
 
   absl::Status build(StringRef name, ModuleOp module);
 
@@ -151,7 +152,8 @@ private:
   const ModelConfig &c;
   WeightSource &w;
   int64_t T, C;
-  bool stateful;
+  bool stateful, kvAsIO;
+  int64_t headTopK;
 };
 
 absl::Status FunctionBuilder::build(StringRef fnName, ModuleOp module) {
@@ -173,19 +175,21 @@ absl::Status FunctionBuilder::build(StringRef fnName, ModuleOp module) {
     inputs.push_back(RankedTensorType::get({1}, i32));
     for (int64_t l = 0; l < c.layers; ++l) {
       Type t = rotate && c.isSlidingLayer(l) ? ringType : stateType;
+      if (kvAsIO)
+        t = cast<StateType>(t).getWrappedType();
       inputs.append({t, t});
     }
   }
-  Type logitsType = f16({1, T, c.vocab});
   b.setInsertionPointToEnd(module.getBody());
-  auto fn = b.create<func::FuncOp>(loc(fnName.str()), fnName,
-                                   b.getFunctionType(inputs, {logitsType}));
+  // The result types are set once the body is built.
+  auto fn = b.create<func::FuncOp>(loc(fnName.str()), fnName, b.getFunctionType(inputs, {}));
   Block *entry = fn.addEntryBlock();
   b.setInsertionPointToStart(entry);
 
   // Names the exported program uses for inputs, states and the output.
   fn.setArgAttr(0, "mil.name", b.getStringAttr("input_ids"));
-  fn.setResultAttr(0, "mil.name", b.getStringAttr("logits"));
+  // With --kv=io, the caches' updates, returned after the head's outputs.
+  SmallVector<std::pair<std::string, Value>> cacheOutputs;
   Value ids = entry->getArgument(0), positions, mask, currentPos;
   if (stateful) {
     fn.setArgAttr(1, "mil.name", b.getStringAttr("position_ids"));
@@ -195,10 +199,14 @@ absl::Status FunctionBuilder::build(StringRef fnName, ModuleOp module) {
     mask = entry->getArgument(2);
     currentPos = entry->getArgument(3);
     for (int64_t l = 0; l < c.layers; ++l)
-      for (int kv = 0; kv < 2; ++kv)
-        fn.setArgAttr(4 + 2 * l + kv, "mil.state_name",
-                      b.getStringAttr(absl::StrCat("model.layers.", l,
-                                                   kv ? ".v_cache" : ".k_cache")));
+      for (int kv = 0; kv < 2; ++kv) {
+        std::string name = absl::StrCat("model.layers.", l, kv ? ".v_cache" : ".k_cache");
+        if (kvAsIO)
+          fn.setArgAttr(4 + 2 * l + kv, "mil.name",
+                        b.getStringAttr(absl::StrCat("model_layers_", l, kv ? "_v_cache" : "_k_cache")));
+        else
+          fn.setArgAttr(4 + 2 * l + kv, "mil.state_name", b.getStringAttr(name));
+      }
   } else {
     std::vector<int32_t> pos(T);
     for (int64_t t = 0; t < T; ++t)
@@ -299,16 +307,29 @@ absl::Status FunctionBuilder::build(StringRef fnName, ModuleOp module) {
                            scalar(c.queryScale * std::sqrt((double)D), b.getF16Type()));
 
     Value keys = kh, values = vh;
+    // A cache is a state (read, then written) or, with --kv=io, an input
+    // whose update is returned.
+    auto readCache = [&](Value cache) -> Value {
+      return kvAsIO ? cache : b.create<ReadStateOp>(loc(attn), cache).getResult();
+    };
+    auto writeCache = [&](Value cache, Value updated) -> Value {
+      if (!kvAsIO)
+        return b.create<CoremlUpdateStateOp>(loc(attn), cache, updated);
+      auto name = fn.getArgAttrOfType<StringAttr>(cast<BlockArgument>(cache).getArgNumber(),
+                                                  "mil.name");
+      cacheOutputs.push_back({name.str() + "_next", updated});
+      return updated;
+    };
     if (ring) {
       // The window as a rotation: attend to the cached W positions and this
       // call's T, then keep the last W. Whole-state writes of static slices:
       // no index arithmetic, no wrap-around.
       auto rotateIn = [&](Value state, Value fresh) -> Value {
-        Value old = b.create<ReadStateOp>(loc(attn), state);
+        Value old = readCache(state);
         Value all = b.create<ConcatOp>(loc(attn), ValueRange{old, fresh}, 2, false);
         Value kept = b.create<SliceBySizeOp>(loc(attn), all, ArrayRef<int64_t>{0, 0, T, 0},
                                              ArrayRef<int64_t>{1, KV, W, D});
-        b.create<CoremlUpdateStateOp>(loc(attn), state, kept);
+        writeCache(state, kept);
         return all;
       };
       keys = rotateIn(entry->getArgument(4 + 2 * l), kh);
@@ -322,10 +343,10 @@ absl::Status FunctionBuilder::build(StringRef fnName, ModuleOp module) {
           loc(attn), ValueRange{i32s({1, (int32_t)KV}), endPos, i32s({(int32_t)D})},
           0, false);
       auto update = [&](Value state, Value fresh) -> Value {
-        Value old = b.create<ReadStateOp>(loc(attn), state);
+        Value old = readCache(state);
         Value updated = b.create<SliceUpdateOp>(loc(attn), old, fresh, begin, end,
                                                 nullptr, nullptr, nullptr, nullptr);
-        return b.create<CoremlUpdateStateOp>(loc(attn), state, updated);
+        return writeCache(state, updated);
       };
       keys = update(entry->getArgument(4 + 2 * l), kh);
       values = update(entry->getArgument(5 + 2 * l), vh);
@@ -396,7 +417,36 @@ absl::Status FunctionBuilder::build(StringRef fnName, ModuleOp module) {
   auto logits = linear(*final, head, c.vocab, H, false);
   if (!logits.ok())
     return logits.status();
-  b.create<func::ReturnOp>(loc("logits"), *logits);
+  // The head: the logits, or the selection made in the program (a decode
+  // step then returns ids, not a vocabulary of logits).
+  SmallVector<std::pair<std::string, Value>> outputs;
+  if (headTopK == 0) {
+    outputs.push_back({"logits", *logits});
+  } else {
+    int64_t k = headTopK < 0 ? 1 : headTopK;
+    if (k > c.vocab)
+      return absl::InvalidArgumentError(absl::StrCat("--head=topk:", k, " asks for more ids than the "
+                                                     "vocabulary's ", c.vocab));
+    auto top = b.create<TopKOp>(loc("head"), *logits, k, -1, false);
+    if (headTopK < 0) {
+      outputs.push_back({"token_ids", b.create<ReshapeOp>(loc("head"), top.getIndices(),
+                                                          ArrayRef<int64_t>{1, T})});
+    } else {
+      outputs.push_back({"topk_ids", top.getIndices()});
+      outputs.push_back({"topk_logits", top.getValues()});
+    }
+  }
+  outputs.append(cacheOutputs.begin(), cacheOutputs.end());
+  SmallVector<Value> values;
+  SmallVector<Type> types;
+  for (auto &[name, v] : outputs) {
+    values.push_back(v);
+    types.push_back(v.getType());
+  }
+  b.create<func::ReturnOp>(loc("logits"), values);
+  fn.setType(b.getFunctionType(fn.getArgumentTypes(), types));
+  for (auto [i, o] : llvm::enumerate(outputs))
+    fn.setResultAttr(i, "mil.name", b.getStringAttr(o.first));
   return absl::OkStatus();
 }
 
@@ -456,6 +506,7 @@ anec::import::buildTransformer(MLIRContext *ctx, const ModelConfig &config,
   {
     std::vector<std::pair<std::string, std::string>> interface = {
         {"anec.architecture", config.archName},
+        {"anec.vocab_size", std::to_string(config.vocab)},
         {"anec.context_length",
          std::to_string(options.fullSequence ? options.sequence : options.context)},
     };
@@ -470,6 +521,12 @@ anec::import::buildTransformer(MLIRContext *ctx, const ModelConfig &config,
       interface.push_back({"anec.prefill_length", std::to_string(options.prefill)});
       interface.push_back({"anec.prefill_tail", rotation ? "decode" : "pad"});
     }
+    if (options.headTopK != 0)
+      interface.push_back({"anec.head", options.headTopK < 0
+                                            ? std::string("argmax")
+                                            : absl::StrCat("topk:", options.headTopK)});
+    if (options.kvAsIO && !options.fullSequence)
+      interface.push_back({"anec.kv", "io"});
     if (config.slidingWindow > 0 && config.slidingPattern > 0)
       interface.push_back({"anec.sliding_window", std::to_string(config.slidingWindow)});
     if (config.bosTokenId)
@@ -489,7 +546,7 @@ anec::import::buildTransformer(MLIRContext *ctx, const ModelConfig &config,
     if (options.sequence < 1)
       return absl::InvalidArgumentError("the sequence length must be positive");
     FunctionBuilder fb(b, config, weights, options.sequence, options.sequence,
-                       /*stateful=*/false);
+                       /*stateful=*/false, options);
     if (absl::Status s = fb.build("main", *module); !s.ok())
       return s;
     return module;
@@ -498,11 +555,24 @@ anec::import::buildTransformer(MLIRContext *ctx, const ModelConfig &config,
     return absl::InvalidArgumentError(absl::StrCat(
         "need 1 <= prefill (", options.prefill, ") <= context (",
         options.context, ")"));
-  FunctionBuilder prefill(b, config, weights, options.prefill, options.context, true);
+  FunctionBuilder prefill(b, config, weights, options.prefill, options.context, true, options);
   if (absl::Status s = prefill.build("prefill", *module); !s.ok())
     return s;
-  FunctionBuilder decode(b, config, weights, 1, options.context, true);
+  FunctionBuilder decode(b, config, weights, 1, options.context, true, options);
   if (absl::Status s = decode.build("decode", *module); !s.ok())
     return s;
   return module;
+}
+
+absl::StatusOr<int64_t> anec::import::parseHead(llvm::StringRef text) {
+  if (text == "logits")
+    return 0;
+  if (text == "argmax")
+    return -1;
+  int64_t k;
+  llvm::StringRef count = text;
+  if (count.consume_front("topk:") && !count.getAsInteger(10, k) && k >= 1 && k <= 1024)
+    return k;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--head must be logits, argmax or topk:K (K in 1..1024), got '", text.str(), "'"));
 }

@@ -24,7 +24,18 @@ struct ImportOptions {
   /// prefill + decode.
   bool fullSequence = false;
   int64_t sequence = 64;
+  /// KV caches as function inputs and outputs (`--kv=io`: each cache
+  /// `X` in, its update `X_next` out) instead of Core ML states, for chips
+  /// and OS versions where stateful decode does not run.
+  bool kvAsIO = false;
+  /// What the program returns: 0 = the logits; K >= 1 = the top K ids and
+  /// their logits (`topk_ids`, `topk_logits`); -1 = the argmax id only
+  /// (`token_ids`).
+  int64_t headTopK = 0;
 };
+
+/// Parses `--head`: "logits", "argmax" or "topk:K" into headTopK.
+absl::StatusOr<int64_t> parseHead(llvm::StringRef text);
 
 /// Gives the weight `name` as an fp16 value of `shape` (a constant, cast to
 /// fp16 when stored otherwise), or an error naming what is wrong.

@@ -1044,6 +1044,42 @@ absl::Status Frame::exec(Operation *op) {
         }
         return absl::OkStatus();
       })
+      .Case([&](TopKOp t) -> R {
+        // The k largest (smallest) along the axis, in order; ties go to the
+        // lower index, as numpy's stable argsort and argmax.
+        const Tensor &x = get(t.getX());
+        int64_t axis = *normalizeAxis(t.getAxis(), x.shape.size());
+        int64_t n = x.shape[axis], k = t.getK(), inner = 1;
+        for (size_t d = axis + 1; d < x.shape.size(); ++d)
+          inner *= x.shape[d];
+        int64_t outer = n ? x.numElements() / (n * inner) : 0;
+        Tensor values = resultTensor(t.getValues()), indices = resultTensor(t.getIndices());
+        std::vector<int64_t> order(n);
+        bool ascending = t.getAscending();
+        for (int64_t o = 0; o < outer; ++o)
+          for (int64_t in = 0; in < inner; ++in) {
+            int64_t base = o * n * inner + in;
+            std::iota(order.begin(), order.end(), 0);
+            std::partial_sort(order.begin(), order.begin() + k, order.end(),
+                              [&](int64_t a, int64_t b) {
+                                double va = x.at(base + a * inner), vb = x.at(base + b * inner);
+                                if (va != vb)
+                                  return ascending ? va < vb : va > vb;
+                                return a < b;
+                              });
+            for (int64_t j = 0; j < k; ++j) {
+              int64_t out = o * k * inner + j * inner + in, from = base + order[j] * inner;
+              if (x.isFloat())
+                values.f[out] = x.f[from];
+              else
+                values.i[out] = x.i[from];
+              indices.i[out] = order[j];
+            }
+          }
+        set(t.getValues(), std::move(values));
+        set(t.getIndices(), std::move(indices));
+        return absl::OkStatus();
+      })
       .Case([&](SliceByIndexOp s) -> R {
         std::string message;
         auto sl = computeSliceByIndex(get(s.getX()).shape, s.getBegin(),

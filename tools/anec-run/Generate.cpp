@@ -75,6 +75,8 @@ absl::StatusOr<Interface> readInterface(Chain &program) {
     return s;
   if (auto s = number("anec.prefill_length", in.prefill); !s.ok())
     return s;
+  if (auto s = number("anec.vocab_size", in.vocab); !s.ok())
+    return s;
   in.padTail = key(dict, "anec.prefill_tail").value_or("pad") != "decode";
   if (auto eos = key(dict, "anec.eos_token_ids")) {
     auto ids = parseTokenIds(llvm::StringRef(*eos).trim("[] "), "anec.eos_token_ids");
@@ -105,8 +107,8 @@ absl::StatusOr<Interface> readInterface(Chain &program) {
       if (llvm::StringRef(name).starts_with("logits"))
         in.logits[fn].push_back(name);
   }
-  // The vocabulary: the decode logits' widths together.
-  for (auto &[name, type] : program.outputs("decode"))
+  // The vocabulary, where no key says it: the decode logits' widths.
+  for (auto &[name, type] : in.vocab ? decltype(program.outputs("decode"))() : program.outputs("decode"))
     if (type && llvm::is_contained(in.logits["decode"], name))
       in.vocab += type.getShape().back();
   auto inputs = program.externalInputs("decode");
@@ -159,8 +161,9 @@ absl::StatusOr<Generation> anec::run::generate(Chain &program, const GenerateOpt
         ", past the compiled context of ", C, " positions (0..", C - 1, "); ask for at most ",
         C - n + 1, " new tokens"));
 
-  // Builds the named inputs of `fn` for `tokens` (real ones first, then
-  // padding) at `position`.
+  NamedTensors caches; // --kv=io: each cache as last returned
+  // Calls `fn` on `tokens` (real ones first, then padding) at `position`,
+  // its inputs built by name; returns the greedy next token.
   for (int64_t t : prompt)
     if (in->vocab && t >= in->vocab)
       return absl::InvalidArgumentError(absl::StrCat("--prompt: token id ", t,
@@ -168,7 +171,7 @@ absl::StatusOr<Generation> anec::run::generate(Chain &program, const GenerateOpt
                                                      " ids)"));
 
   auto call = [&](const std::string &fn, std::vector<int64_t> tokens, int64_t real,
-                  int64_t position) -> absl::StatusOr<std::vector<float>> {
+                  int64_t position) -> absl::StatusOr<int64_t> {
     auto inputs = program.externalInputs(fn);
     if (!inputs.ok())
       return inputs.status();
@@ -192,11 +195,20 @@ absl::StatusOr<Generation> anec::run::generate(Chain &program, const GenerateOpt
         for (int64_t r = 0; r < rows; ++r)
           for (int64_t c = 0; c < cols; ++c)
             t.f[r * cols + c] = c <= position + r ? 0.0f : -1e4f;
+      } else if (llvm::StringRef(name).ends_with("_cache")) {
+        // --kv=io: the cache as the last call returned it (zeros at first).
+        auto it = caches.find(name);
+        if (it != caches.end()) {
+          if (it->second.shape != t.shape)
+            return absl::InvalidArgumentError(absl::StrCat(
+                fn, "'s cache input '", name, "' does not have the shape its update had"));
+          t = it->second;
+        }
       } else {
         return absl::InvalidArgumentError(absl::StrCat(
             fn, " takes an input '", name,
             "' that a token runner does not fill (known: input_ids, position_ids, causal_mask, "
-            "current_pos)"));
+            "current_pos, and caches named *_cache)"));
       }
       named[name] = std::move(t);
     }
@@ -207,9 +219,31 @@ absl::StatusOr<Generation> anec::run::generate(Chain &program, const GenerateOpt
     g.steps.push_back({fn, position, real, T - real,
                        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
                            .count()});
+    for (auto &[name, type] : *inputs)
+      if (llvm::StringRef(name).ends_with("_cache")) {
+        auto next = values->find(name + "_next");
+        if (next == values->end())
+          return absl::NotFoundError(absl::StrCat(fn, " takes the cache '", name,
+                                                  "' but returns no '", name, "_next'"));
+        caches[name] = std::move(next->second);
+      }
+    // A head in the program (--head=argmax or topk:K): the ids come out.
+    for (const char *idsName : {"token_ids", "topk_ids"}) {
+      auto ids = values->find(idsName);
+      if (ids == values->end())
+        continue;
+      const Tensor &t = ids->second;
+      int64_t k = std::string(idsName) == "token_ids" ? 1 : t.shape.back();
+      if (t.numElements() != T * k)
+        return absl::InvalidArgumentError(absl::StrCat(fn, "'s ", idsName, " has ",
+                                                       t.numElements(), " ids for ", T,
+                                                       " tokens"));
+      return t.i[(real - 1) * k];
+    }
     auto names = in->logits.find(fn);
     if (names == in->logits.end() || names->second.empty())
-      return absl::NotFoundError(absl::StrCat(fn, " has no logits output"));
+      return absl::NotFoundError(absl::StrCat(fn, " has no logits output (nor token_ids or "
+                                              "topk_ids)"));
     std::vector<Tensor> parts;
     for (const std::string &name : names->second) {
       auto it = values->find(name);
@@ -223,14 +257,13 @@ absl::StatusOr<Generation> anec::run::generate(Chain &program, const GenerateOpt
     if (rows != T)
       return absl::InvalidArgumentError(absl::StrCat(fn, "'s logits have ", rows,
                                                      " rows for ", T, " tokens"));
-    // The row of the last real token.
-    return std::vector<float>(logits.f.begin() + (real - 1) * V, logits.f.begin() + real * V);
-  };
-  auto argmax = [](const std::vector<float> &row) {
-    return (int64_t)(std::max_element(row.begin(), row.end()) - row.begin());
+    // The greedy choice from the row of the last real token (the first
+    // of equal maxima, as numpy's argmax).
+    auto row = logits.f.begin() + (real - 1) * V;
+    return (int64_t)(std::max_element(row, row + V) - row);
   };
 
-  std::vector<float> last;
+  int64_t last = 0;
   int64_t pos = 0;
   auto prefillStep = [&](int64_t real) -> absl::Status {
     std::vector<int64_t> tokens(prompt.begin() + pos, prompt.begin() + pos + real);
@@ -238,7 +271,7 @@ absl::StatusOr<Generation> anec::run::generate(Chain &program, const GenerateOpt
     auto row = call("prefill", tokens, real, pos);
     if (!row.ok())
       return row.status();
-    last = std::move(*row);
+    last = *row;
     pos += real;
     return absl::OkStatus();
   };
@@ -254,7 +287,7 @@ absl::StatusOr<Generation> anec::run::generate(Chain &program, const GenerateOpt
     auto row = call("decode", {token}, 1, pos);
     if (!row.ok())
       return row.status();
-    last = std::move(*row);
+    last = *row;
     ++pos;
     return absl::OkStatus();
   };
@@ -262,7 +295,7 @@ absl::StatusOr<Generation> anec::run::generate(Chain &program, const GenerateOpt
     if (absl::Status s = decode(prompt[pos]); !s.ok())
       return s;
   while (true) {
-    int64_t next = argmax(last);
+    int64_t next = last;
     g.tokens.push_back(next);
     if (options.stopAtEos && llvm::is_contained(in->eos, next)) {
       g.stopReason = "eos";

@@ -90,6 +90,15 @@ static cl::opt<std::string> output("o", cl::desc("Output file ('-' for stdout)")
                                    cl::init("-"), cl::cat(kExportCat));
 static cl::opt<int64_t> prefill("prefill", cl::desc("Tokens per prefill call"), cl::init(64), cl::cat(kImportCat));
 static cl::opt<int64_t> context("context", cl::desc("KV-cache length"), cl::init(512), cl::cat(kImportCat));
+static cl::opt<std::string> head("head",
+                                cl::desc("What each call returns: logits (default), argmax (the "
+                                         "next ids) or topk:K (the K best ids and logits)"),
+                                cl::init("logits"), cl::cat(kImportCat));
+static cl::opt<std::string> kvMode("kv",
+                                  cl::desc("KV caches as Core ML states (state, default) or as "
+                                           "inputs and outputs (io), for chips without stateful "
+                                           "decode"),
+                                  cl::init("state"), cl::cat(kImportCat));
 static cl::opt<int64_t> fullSequence(
     "full-sequence", cl::desc("Import one stateless function over this many tokens"),
     cl::init(0), cl::cat(kImportCat));
@@ -243,6 +252,13 @@ int main(int argc, char **argv) {
   anec::import::ImportOptions options;
   options.prefill = prefill;
   options.context = context;
+  if (kvMode != "state" && kvMode != "io")
+    return fail("--kv must be state or io, got '" + kvMode + "'");
+  options.kvAsIO = kvMode == "io";
+  auto headK = anec::import::parseHead(head);
+  if (!headK.ok())
+    return fail(std::string(headK.status().message()));
+  options.headTopK = *headK;
   if (fullSequence > 0) {
     options.fullSequence = true;
     options.sequence = fullSequence;

@@ -54,6 +54,15 @@ static cl::opt<std::string> format("format", cl::desc("mlpackage or mil"), cl::i
 static cl::opt<std::string> targetOs("os", cl::desc("ios16, ios17 or ios18"), cl::init("ios18"), cl::cat(kIoCat));
 static cl::opt<int64_t> prefill("prefill", cl::desc("Tokens per prefill call"), cl::init(64), cl::cat(kModelCat));
 static cl::opt<int64_t> context("context", cl::desc("KV-cache length"), cl::init(512), cl::cat(kModelCat));
+static cl::opt<std::string> head("head",
+                                cl::desc("What each call returns: logits (default), argmax (the "
+                                         "next ids) or topk:K (the K best ids and logits)"),
+                                cl::init("logits"), cl::cat(kModelCat));
+static cl::opt<std::string> kvMode("kv",
+                                  cl::desc("KV caches as Core ML states (state, default) or as "
+                                           "inputs and outputs (io), for chips without stateful "
+                                           "decode"),
+                                  cl::init("state"), cl::cat(kModelCat));
 static cl::opt<uint64_t> maxFileSize("max-file-size",
                                      cl::desc("Largest weight file; larger programs are chunked"),
                                      cl::init(1000000000ull), cl::cat(kIoCat));
@@ -267,6 +276,8 @@ int compileCommand() {
   o.os = targetOs;
   o.prefill = prefill;
   o.context = context;
+  o.head = head;
+  o.kv = kvMode;
   o.maxFileSize = maxFileSize;
   o.lutGroupSize = lutGroup;
   o.lutChannelScale = lutChannelScale;
