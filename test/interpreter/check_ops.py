@@ -59,6 +59,17 @@ case("sdpa", [q, k, v, m],
 table = rng.standard_normal((10, 4)).astype(np.float32)
 ids = np.array([[3, -1, 0]], np.int32)
 case("gather", [table, ids], "mil.gather(x = %a0, indices = %a1)", table[ids])
+# topk: the k largest (or smallest) along an axis, in order, and their
+# indices; the ties of a repeated value go to the lower index.
+tk = rng.standard_normal((2, 5, 7)).astype(np.float32)
+tk[0, 1, 4] = tk[0, 1, 2] = tk[0, 1].max() + 1  # a tie for first
+order = np.argsort(-tk, axis=1, kind="stable")[:, :3, :]
+case("topk_values", [tk], "mil.topk(x = %a0) {k = 3 : i64, axis = 1 : i64}",
+     np.take_along_axis(tk, order, 1))
+case("topk_indices", [tk], "mil.topk(x = %a0) {k = 3 : i64, axis = 1 : i64}",
+     order.astype(np.int32), rtype="i32")
+case("topk_ascending", [tk], "mil.topk(x = %a0) {k = 2 : i64, ascending = true}",
+     np.sort(tk, axis=-1)[..., :2])
 case("transpose", [x], "mil.transpose(x = %a0) {perm = array<i64: 2, 0, 1>}", x.transpose(2, 0, 1))
 case("slice_by_index", [x],
      "mil.slice_by_index(x = %a0) {begin = array<i64: 0, -1, 1>, end = array<i64: 2, 0, 8>, stride = array<i64: 1, -2, 3>}",
@@ -227,7 +238,15 @@ for name, ins, body, expected, tol, types, rtype in cases:
         element = "i8"
     etype = T(expected.astype(np.float32), element)
     sig = f"{etype}" if rtype == "unary" else f"({', '.join(all_types)}) -> {etype}"
-    if body.startswith("mil.split"):
+    if body.startswith("mil.topk"):
+        # Both results typed; the values or the indices returned.
+        k_shape = expected.shape
+        vals, idx = T(np.zeros(k_shape, np.float32)), T(np.zeros(k_shape, np.int32))
+        pick = 1 if name == "topk_indices" else 0
+        text = (f"func.func @main({args}) -> {etype} {{\n"
+                f"  %0:2 = {body} : ({', '.join(all_types)}) -> ({vals}, {idx})\n"
+                f"  return %0#{pick} : {etype}\n}}\n")
+    elif body.startswith("mil.split"):
         # Only the second part is returned.
         first = T(x[:, :, :3])
         text = (f"func.func @main({args}) -> {etype} {{\n"
