@@ -8,6 +8,7 @@
 #include "anec/Registration.h"
 
 #include "mlir/IR/DialectRegistry.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "llvm/Support/FileSystem.h"
@@ -17,7 +18,19 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+/// LLVM's own options (code generation for every target, registered when
+/// the libraries load) still work but leave --help, which then lists MLIR's
+/// and anec's: every option registered before this call. Not checked for
+/// vptr: the options are objects of Debian's libLLVM, built without RTTI,
+/// which UBSan's vptr check cannot tell from a bad cast.
+__attribute__((no_sanitize("vptr"))) static void hideLlvmOptions() {
+  for (auto &entry : llvm::cl::getRegisteredOptions())
+    if (entry.first() != "help" && entry.first() != "help-hidden" && entry.first() != "version")
+      entry.second->setHiddenFlag(llvm::cl::Hidden);
+}
+
 int main(int argc, char **argv) {
+  hideLlvmOptions();
   mlir::DialectRegistry registry;
   anec::registerDialects(registry);
   anec::registerPasses();
