@@ -26,6 +26,13 @@ if os.path.isfile(ct_load):
     config.substitutions.append(("%ct_load", "/usr/bin/python3 " + ct_load))
     config.environment.pop("PYTHONPATH", None)
 
+# The public H13 ANE binaries and their networks (../shared/data/hwx-h13):
+# tests that compare against Apple's .hwx files `REQUIRES: hwx-golden`.
+hwx_golden = os.path.realpath(os.path.join(config.anec_src_root, "..", "shared", "data", "hwx-h13"))
+if os.path.isfile(os.path.join(hwx_golden, "aneregs.json")):
+    config.available_features.add("hwx-golden")
+    config.substitutions.append(("%hwx_golden", hwx_golden))
+
 # Every FileCheck run checks variable scopes.
 config.substitutions.append(
     ("%FileCheck", os.path.join(config.llvm_tools_dir, "FileCheck") + " -enable-var-scope"))

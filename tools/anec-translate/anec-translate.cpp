@@ -5,6 +5,9 @@
 //   anec-translate --make-tiny-model DIR
 //
 //===----------------------------------------------------------------------===//
+#include "lib/Hwx/HwxFile.h"
+#include "lib/Support/AtomicFile.h"
+#include "lib/Support/InputFile.h"
 #include "lib/Support/Nesting.h"
 #include "dialects/Mil/MilContracts.h"
 #include "anec/Registration.h"
@@ -77,6 +80,11 @@ static cl::opt<std::string> toMlPackage(
     "mil-to-mlpackage", cl::desc("Write the input mil module as a Core ML .mlpackage -o X.mlpackage"), cl::cat(kExportCat));
 static cl::opt<std::string> importMilTextPath(
     "import-mil-text", cl::desc("Read MIL text (a folder with model.mil) into mil"), cl::cat(kImportCat));
+static cl::opt<std::string> hwxRoundtrip(
+    "hwx-roundtrip",
+    cl::desc("Decode an Apple .hwx (H13), rebuild its tasks from the decode alone and write the "
+             "file to -o (the same bytes when the decode is complete)"),
+    cl::cat(kImportCat));
 static cl::opt<std::string> importMlPackagePath(
     "import-mlpackage", cl::desc("Read a Core ML .mlpackage into mil"), cl::cat(kImportCat));
 static cl::opt<uint64_t> maxFileSize(
@@ -118,6 +126,41 @@ static int fail(const std::string &message) {
 
 /// Writes `module` to -o (text with locations, or bytecode), through a
 /// temporary file renamed into place.
+static int writeModule(ModuleOp module, const std::string &input);
+
+/// --hwx-roundtrip: decode, encode from the decode's task lines, write.
+static int roundtripHwx() {
+  if (output.empty() || output == "-")
+    return fail("--hwx-roundtrip needs -o FILE");
+  if (absl::Status regular = anec::requireRegularFile(hwxRoundtrip); !regular.ok())
+    return fail(std::string(regular.message()));
+  uint64_t size = 0;
+  if (llvm::sys::fs::file_size(hwxRoundtrip, size) || size > (uint64_t(1) << 30))
+    return fail(hwxRoundtrip + ": larger than an ANE program (1 GiB at most)");
+  auto buffer = llvm::MemoryBuffer::getFile(hwxRoundtrip, false, false);
+  if (!buffer)
+    return fail(hwxRoundtrip + ": cannot open");
+  llvm::ArrayRef<uint8_t> bytes(reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()),
+                                (*buffer)->getBufferSize());
+  auto file = anec::hwx::readHwx(bytes, hwxRoundtrip);
+  if (!file.ok())
+    return fail(std::string(file.status().message()));
+  auto tasks = anec::hwx::tasksFromDescription(anec::hwx::describe(*file));
+  if (!tasks.ok())
+    return fail(hwxRoundtrip + ": the decode does not encode: " + std::string(tasks.status().message()));
+  file->tasks = std::move(*tasks);
+  std::vector<uint8_t> out = anec::hwx::writeHwx(*file);
+  if (absl::Status s = anec::support::checkOutput(output, anec::support::OutputKind::File,
+                                                  {hwxRoundtrip}, force);
+      !s.ok())
+    return fail(std::string(s.message()));
+  if (absl::Status s = anec::writeFileAtomically(
+          output, std::string_view(reinterpret_cast<const char *>(out.data()), out.size()), "output");
+      !s.ok())
+    return fail(std::string(s.message()));
+  return 0;
+}
+
 static int writeModule(ModuleOp module, const std::string &input) {
   // Devices and pipes (-o /dev/null) are written directly: renaming a file
   // over them would replace them.
@@ -231,6 +274,8 @@ int main(int argc, char **argv) {
     }
     return 0;
   }
+  if (!hwxRoundtrip.empty())
+    return roundtripHwx();
   if (!importMilTextPath.empty() || !importMlPackagePath.empty()) {
     DialectRegistry registry;
     anec::registerDialects(registry);

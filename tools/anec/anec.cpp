@@ -9,6 +9,8 @@
 // the summary, and the report files.
 //
 //===----------------------------------------------------------------------===//
+#include "lib/Hwx/HwxFile.h"
+#include "lib/Support/InputFile.h"
 #include "lib/Support/Json.h"
 #include "anec/Compiler.h"
 #include "anec/Registration.h"
@@ -26,6 +28,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Process.h"
 
 #include <fmt/format.h>
@@ -112,6 +115,10 @@ static cl::opt<bool> passTiming("pass-timing",
                                 cl::desc("Print the time of every pass when the pipeline ends"), cl::cat(kReportCat));
 static cl::opt<unsigned> jobs("j", cl::desc("Worker threads (default: every core)"), cl::init(0), cl::cat(kGeneralCat));
 static cl::opt<bool> printPipeline("print-pipeline", cl::desc("Print the pass pipeline and exit"), cl::cat(kModelCat));
+static cl::opt<bool> registers(
+    "registers", cl::desc("inspect: decode an Apple ANE program (.hwx, M1/H13), one line per "
+                          "register field"),
+    cl::cat(kIoCat));
 static cl::opt<bool> quiet("quiet", cl::desc("Print nothing but errors"), cl::cat(kGeneralCat));
 static cl::opt<bool> force("force",
                            cl::desc("Replace an existing output that anec did not write (never "
@@ -124,13 +131,16 @@ Commands:
                             estimated speed on --target.
   inspect PATH              Describe a package, MIL text folder or .mlir: functions, inputs,
                             outputs and states, op counts (by compute unit when partitioned),
-                            weights by tensor and compression.
+                            weights by tensor and compression. With --registers, an
+                            Apple .hwx (H13) program: its Mach-O layout, every task's register
+                            fields by name, the weight section's size and SHA-256.
 
 Examples:
   anec compile path/to/hf-model -o model.mlpackage
   anec compile model.gguf -o model.mlpackage --weights=lut4 --lut-group=8 --quant-report=q.json
   anec compile hf-model -o m.mlpackage --weights=int8 --target=m4-pro --report=report.json
   anec inspect model.mlpackage
+  anec inspect --registers model.hwx > fields.txt
 
 Exit codes: 0 success; 1 the input or the compilation failed (the message names the file and
 the cause); 2 a bad command line.
@@ -375,7 +385,31 @@ int compileCommand() {
   return 0;
 }
 
+/// anec inspect --registers X.hwx: the decode of lib/Hwx/HwxFile.h.
+int inspectRegisters() {
+  if (absl::Status regular = anec::requireRegularFile(input); !regular.ok())
+    return fail(std::string(regular.message()));
+  // The reader refuses programs past 1 GiB; do not read more than that.
+  uint64_t size = 0;
+  if (llvm::sys::fs::file_size(input, size) || size > (uint64_t(1) << 30))
+    return fail(fmt::format("{}: {} bytes is larger than an ANE program (1 GiB at most)",
+                            input.getValue(), size));
+  auto buffer = llvm::MemoryBuffer::getFile(input, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return fail(fmt::format("{}: cannot open", input.getValue()));
+  llvm::ArrayRef<uint8_t> bytes(reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()),
+                                (*buffer)->getBufferSize());
+  auto file = anec::hwx::readHwx(bytes, input);
+  if (!file.ok())
+    return fail(std::string(file.status().message()));
+  for (const std::string &line : anec::hwx::describe(*file))
+    fmt::print("{}\n", line);
+  return 0;
+}
+
 int inspectCommand() {
+  if (registers)
+    return inspectRegisters();
   DialectRegistry registry;
   anec::registerDialects(registry);
   MLIRContext ctx(registry);
