@@ -20,10 +20,10 @@
 
 /// LLVM's own options (code generation for every target, registered when
 /// the libraries load) still work but leave --help, which then lists MLIR's
-/// and anec's: every option registered before this call. Not checked for
-/// vptr: the options are objects of Debian's libLLVM, built without RTTI,
-/// which UBSan's vptr check cannot tell from a bad cast.
-__attribute__((no_sanitize("vptr"))) static void hideLlvmOptions() {
+/// and anec's: every option registered before this call. (The options are
+/// objects of Debian's libLLVM, built without RTTI, which UBSan's vptr check
+/// cannot tell from a bad cast: this file is built without that check.)
+static void hideLlvmOptions() {
   for (auto &entry : llvm::cl::getRegisteredOptions())
     if (entry.first() != "help" && entry.first() != "help-hidden" && entry.first() != "version")
       entry.second->setHiddenFlag(llvm::cl::Hidden);

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "lib/Hwx/HwxFile.h"
+#include "lib/Import/EspressoImporter.h"
 #include "lib/Support/AtomicFile.h"
 #include "lib/Support/InputFile.h"
 #include "lib/Support/Nesting.h"
@@ -80,6 +81,10 @@ static cl::opt<std::string> toMlPackage(
     "mil-to-mlpackage", cl::desc("Write the input mil module as a Core ML .mlpackage -o X.mlpackage"), cl::cat(kExportCat));
 static cl::opt<std::string> importMilTextPath(
     "import-mil-text", cl::desc("Read MIL text (a folder with model.mil) into mil"), cl::cat(kImportCat));
+static cl::opt<std::string> importEspresso(
+    "import-espresso-net",
+    cl::desc("Read an Espresso network description (net.plist, weights beside it) into mil"),
+    cl::cat(kImportCat));
 static cl::opt<std::string> hwxRoundtrip(
     "hwx-roundtrip",
     cl::desc("Decode an Apple .hwx (H13), rebuild its tasks from the decode alone and write the "
@@ -276,6 +281,17 @@ int main(int argc, char **argv) {
   }
   if (!hwxRoundtrip.empty())
     return roundtripHwx();
+  if (!importEspresso.empty()) {
+    DialectRegistry registry;
+    anec::registerDialects(registry);
+    MLIRContext ctx(registry);
+    auto module = anec::import::importEspressoNet(&ctx, importEspresso);
+    if (!module.ok())
+      return fail(std::string(module.status().message()));
+    if (failed(mlir::verify(**module)))
+      return fail(importEspresso + ": the network does not make a valid program");
+    return writeModule(**module, importEspresso);
+  }
   if (!importMilTextPath.empty() || !importMlPackagePath.empty()) {
     DialectRegistry registry;
     anec::registerDialects(registry);
