@@ -2,6 +2,7 @@
 #ifndef ANEC_PASSES_PASSES_H
 #define ANEC_PASSES_PASSES_H
 
+#include "dialects/Hwx/HwxDialect.h"
 #include "dialects/Mil/MilDialect.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"

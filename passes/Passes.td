@@ -318,6 +318,23 @@ def CheckAne : Pass<"anec-check-ane", "mlir::func::FuncOp"> {
   ];
 }
 
+def LowerToH13 : Pass<"anec-lower-to-h13", "mlir::func::FuncOp"> {
+  let summary = "Lower mil ops matched against Apple's M1 binaries into H13 tasks (hwx.task)";
+  let description = [{
+    Each op of the function becomes an `hwx.task` with the register fields
+    the H13 ANE runs it with (lib/Hwx/H13Tasks.cpp): a 1x1, stride-1,
+    ungrouped fp16 `conv` with constant weights over one row (fused with a
+    `relu` that is its only user), and a `relu` over one channel of one row.
+    Those are the shapes Apple's own binaries in ../shared/data/hwx-h13 show;
+    any other op, or these ops in other shapes, is refused with its location
+    and the reason, never lowered by guess.
+  }];
+  let dependentDialects = ["::anec::mil::MilDialect", "::anec::hwx::HwxDialect"];
+  let statistics = [
+    Statistic<"numTasks", "tasks", "Tasks made">,
+  ];
+}
+
 #endif // ANEC_PASSES_TD
 
 def Partition : Pass<"anec-partition", "mlir::ModuleOp"> {

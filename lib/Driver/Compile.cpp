@@ -6,6 +6,7 @@
 // can carry), which are read back into the result and removed.
 //
 //===----------------------------------------------------------------------===//
+#include "lib/Driver/CompileHwx.h"
 #include "lib/Support/AtomicFile.h"
 #include "lib/Support/InputFile.h"
 #include "lib/Support/Json.h"
@@ -352,9 +353,11 @@ absl::StatusOr<anec::CompileResult> anec::compile(const CompileOptions &o) {
   if (!os)
     return absl::InvalidArgumentError(
         absl::StrCat("--os must be ios16, ios17 or ios18, got '", o.os, "'"));
+  if (o.format == "hwx")
+    return driver::compileHwx(o);
   if (o.format != "mlpackage" && o.format != "mil")
     return absl::InvalidArgumentError(
-        absl::StrCat("--format must be mlpackage or mil, got '", o.format, "'"));
+        absl::StrCat("--format must be mlpackage, mil or hwx, got '", o.format, "'"));
   // Before iOS18 the program is one stateless function over the context:
   // no prefill length to check.
   if (o.prefill < 1 || o.context < 1 ||

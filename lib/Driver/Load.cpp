@@ -1,4 +1,5 @@
 //===- Load.cpp - any input anec reads, as a mil module --------------------===//
+#include "lib/Import/EspressoImporter.h"
 #include "lib/Support/InputFile.h"
 #include "lib/Support/Nesting.h"
 #include "lib/Driver/Load.h"
@@ -60,6 +61,8 @@ anec::driver::loadModel(MLIRContext &ctx, const std::string &path,
     return import::importHuggingFace(&ctx, path, options);
   if (llvm::StringRef(path).ends_with(".gguf"))
     return import::importGguf(&ctx, path, options);
+  if (llvm::StringRef(path).ends_with(".plist"))
+    return import::importEspressoNet(&ctx, path);
   if (llvm::sys::fs::exists(manifest))
     return import::importMlPackage(&ctx, path);
   if (llvm::sys::fs::exists(mil))
@@ -75,7 +78,8 @@ anec::driver::loadModel(MLIRContext &ctx, const std::string &path,
   if (!llvm::sys::fs::exists(path))
     return absl::NotFoundError(absl::StrCat(path, ": no such file or folder"));
   return absl::InvalidArgumentError(absl::StrCat(
-      path, ": not a Hugging Face folder, .gguf, .mlpackage, MIL text folder or .mlir file"));
+      path, ": not a Hugging Face folder, .gguf, .mlpackage, MIL text folder, .mlir file or "
+            "Espresso .plist"));
 }
 
 absl::StatusOr<OwningOpRef<ModuleOp>> anec::driver::parseModel(MLIRContext &ctx,

@@ -1,6 +1,7 @@
 //===- Registration.cpp - register anec's dialects and passes -------------===//
 #include "anec/Registration.h"
 
+#include "dialects/Hwx/HwxDialect.h"
 #include "dialects/Mil/MilDialect.h"
 #include "passes/Passes.h"
 
@@ -12,7 +13,7 @@
 #include <mutex>
 
 void anec::registerDialects(mlir::DialectRegistry &registry) {
-  registry.insert<anec::mil::MilDialect, mlir::func::FuncDialect,
+  registry.insert<anec::mil::MilDialect, anec::hwx::HwxDialect, mlir::func::FuncDialect,
                   mlir::arith::ArithDialect>();
 }
 

@@ -137,6 +137,8 @@ static int writeModule(ModuleOp module, const std::string &input);
 static int roundtripHwx() {
   if (output.empty() || output == "-")
     return fail("--hwx-roundtrip needs -o FILE");
+  if (!llvm::sys::fs::exists(hwxRoundtrip))
+    return fail(hwxRoundtrip + ": no such file");
   if (absl::Status regular = anec::requireRegularFile(hwxRoundtrip); !regular.ok())
     return fail(std::string(regular.message()));
   uint64_t size = 0;

@@ -53,7 +53,7 @@ static cl::OptionCategory kGeneralCat("General");
 static cl::opt<std::string> command(cl::Positional, cl::desc("<compile|inspect>"), cl::Required, cl::cat(kIoCat));
 static cl::opt<std::string> input(cl::Positional, cl::desc("<input>"), cl::Required, cl::cat(kIoCat));
 static cl::opt<std::string> output("o", cl::desc("Output package (or MIL text folder)"), cl::cat(kIoCat));
-static cl::opt<std::string> format("format", cl::desc("mlpackage or mil"), cl::init("mlpackage"), cl::cat(kIoCat));
+static cl::opt<std::string> format("format", cl::desc("mlpackage, mil, or hwx (a native M1 program, --target=m1)"), cl::init("mlpackage"), cl::cat(kIoCat));
 static cl::opt<std::string> targetOs("os", cl::desc("ios16, ios17 or ios18"), cl::init("ios18"), cl::cat(kIoCat));
 static cl::opt<int64_t> prefill("prefill", cl::desc("Tokens per prefill call"), cl::init(64), cl::cat(kModelCat));
 static cl::opt<int64_t> context("context", cl::desc("KV-cache length"), cl::init(512), cl::cat(kModelCat));
@@ -387,6 +387,8 @@ int compileCommand() {
 
 /// anec inspect --registers X.hwx: the decode of lib/Hwx/HwxFile.h.
 int inspectRegisters() {
+  if (!llvm::sys::fs::exists(input))
+    return fail(fmt::format("{}: no such file", input.getValue()));
   if (absl::Status regular = anec::requireRegularFile(input); !regular.ok())
     return fail(std::string(regular.message()));
   // The reader refuses programs past 1 GiB; do not read more than that.
