@@ -8,6 +8,7 @@
 #include "lib/Driver/CompileHwx.h"
 
 #include "anec/Registration.h"
+#include "dialects/Hwx/HwxDialect.h"
 #include "lib/Driver/Load.h"
 #include "lib/Hwx/H13Writer.h"
 #include "lib/Support/AtomicFile.h"
@@ -17,6 +18,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
 #include "absl/strings/str_cat.h"
@@ -68,6 +70,14 @@ absl::StatusOr<anec::CompileResult> anec::driver::compileHwx(const CompileOption
   if (failed(pm.run(**module)))
     return absl::InvalidArgumentError(absl::StrCat(o.input, ": ", diagnostics));
   step("lower");
+  // The kernels are the program's weights (fp16).
+  (*module)->walk([&](hwx::TaskOp t) {
+    if (auto k = t.getKernel()) {
+      result.weightBytes += cast<ShapedType>(k->getType()).getNumElements();
+      result.weightValues += cast<ShapedType>(k->getType()).getNumElements() / 2;
+    }
+  });
+  result.weightFileBytes = result.weightBytes;
   auto bytes = hwx::writeH13Program(**module, llvm::sys::path::filename(o.input).str());
   if (!bytes.ok())
     return absl::Status(bytes.status().code(), absl::StrCat(o.input, ": ", bytes.status().message()));
@@ -78,7 +88,9 @@ absl::StatusOr<anec::CompileResult> anec::driver::compileHwx(const CompileOption
     return s;
   step("write");
   result.written.push_back(o.output);
-  result.inputBytes = 0;
+  uint64_t inputBytes = 0;
+  if (!llvm::sys::fs::file_size(o.input, inputBytes))
+    result.inputBytes = inputBytes;
   result.outputBytes = bytes->size();
   result.targetName = "Apple M1 (H13)";
   result.aneOpsFraction = result.aneFlopsFraction = 1.0; // every op is a task, or refused
