@@ -1,7 +1,11 @@
 //===- HwxFile.cpp - Apple's ANE program binary for M1 (H13) ---------------===//
 #include "lib/Hwx/HwxFile.h"
 
+#include "lib/Support/InputFile.h"
+
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SHA256.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -315,6 +319,23 @@ const Section *HwxFile::section(llvm::StringRef segment, llvm::StringRef name) c
 
 absl::StatusOr<HwxFile> anec::hwx::readHwx(llvm::ArrayRef<uint8_t> bytes, const std::string &name) {
   return Reader(bytes, name).read();
+}
+
+absl::StatusOr<HwxFile> anec::hwx::readHwxFile(const std::string &path) {
+  if (!llvm::sys::fs::exists(path))
+    return absl::NotFoundError(path + ": no such file");
+  if (absl::Status regular = anec::requireRegularFile(path); !regular.ok())
+    return regular;
+  uint64_t size = 0;
+  if (llvm::sys::fs::file_size(path, size) || size > kMaxFileBytes)
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": ", size, " bytes is larger than an ANE program (1 GiB at most)"));
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return absl::NotFoundError(path + ": cannot open");
+  llvm::ArrayRef<uint8_t> bytes(reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()),
+                                (*buffer)->getBufferSize());
+  return readHwx(bytes, path);
 }
 
 std::vector<uint8_t> anec::hwx::writeHwx(const HwxFile &file) {

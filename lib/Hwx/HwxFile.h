@@ -117,6 +117,8 @@ constexpr uint32_t kHwxMagic = 0xbeefface;
 
 /// Reads an .hwx; `name` is used in errors.
 absl::StatusOr<HwxFile> readHwx(llvm::ArrayRef<uint8_t> bytes, const std::string &name);
+/// Reads the .hwx at `path`: a regular file of at most 1 GiB.
+absl::StatusOr<HwxFile> readHwxFile(const std::string &path);
 
 /// Writes `file` back: the Mach-O header and load commands from their parsed
 /// form, the tasks from their bytes, everything else from `data`.

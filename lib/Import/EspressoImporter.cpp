@@ -11,6 +11,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -27,6 +28,17 @@ using namespace anec::import;
 using namespace anec::mil;
 
 namespace {
+
+/// The axis of a [batch, channels, height, width] tensor an Espresso
+/// dimension names, or -1.
+int64_t axisOf(llvm::StringRef dim) {
+  return llvm::StringSwitch<int64_t>(dim)
+      .Case("Batch", 0)
+      .Case("Channel", 1)
+      .Case("Height", 2)
+      .Case("Width", 3)
+      .Default(-1);
+}
 
 /// A weight file is read whole; past 2 GiB it is not one of these networks'.
 constexpr uint64_t kMaxWeightFileBytes = uint64_t(2) << 30;
@@ -303,7 +315,7 @@ absl::Status Importer::unit(const std::string &name, const llvm::json::Object &u
       out = b.create<MulOp>(loc, out, scalar(halfToFloat(uint16_t(*scaleBits))));
   } else if (*type == "Concat") {
     auto dim = params->getString("Dimension").value_or("Channel");
-    int64_t axis = dim == "Batch" ? 0 : dim == "Channel" ? 1 : dim == "Height" ? 2 : dim == "Width" ? 3 : -1;
+    int64_t axis = axisOf(dim);
     if (axis < 0)
       return bad(where, absl::StrCat("concatenation along '", dim.str(), "' is not supported"));
     for (Value v : ins)
@@ -331,7 +343,7 @@ absl::Status Importer::unit(const std::string &name, const llvm::json::Object &u
     out = b.create<ReshapeOp>(loc, x, shape);
   } else if (*type == "InputView") {
     auto dim = params->getString("Dimension").value_or("Channel");
-    int64_t axis = dim == "Batch" ? 0 : dim == "Channel" ? 1 : dim == "Height" ? 2 : dim == "Width" ? 3 : -1;
+    int64_t axis = axisOf(dim);
     auto offset = integer(*params, "Offset", where, std::nullopt);
     auto size = integer(*params, "Size", where, std::nullopt, 1);
     if (!offset.ok())
@@ -360,7 +372,7 @@ absl::Status Importer::unit(const std::string &name, const llvm::json::Object &u
           return bad(where, "broadcasting along Depth is not supported");
         continue;
       }
-      int64_t axis = *dim == "Batch" ? 0 : *dim == "Channel" ? 1 : *dim == "Height" ? 2 : *dim == "Width" ? 3 : -1;
+      int64_t axis = axisOf(*dim);
       if (axis < 0)
         return bad(where, absl::StrCat("broadcasting along '", dim->str(), "' is not supported"));
       if (shapeOf(x)[axis] != 1 && shapeOf(x)[axis] != *size)

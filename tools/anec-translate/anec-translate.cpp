@@ -137,19 +137,7 @@ static int writeModule(ModuleOp module, const std::string &input);
 static int roundtripHwx() {
   if (output.empty() || output == "-")
     return fail("--hwx-roundtrip needs -o FILE");
-  if (!llvm::sys::fs::exists(hwxRoundtrip))
-    return fail(hwxRoundtrip + ": no such file");
-  if (absl::Status regular = anec::requireRegularFile(hwxRoundtrip); !regular.ok())
-    return fail(std::string(regular.message()));
-  uint64_t size = 0;
-  if (llvm::sys::fs::file_size(hwxRoundtrip, size) || size > (uint64_t(1) << 30))
-    return fail(hwxRoundtrip + ": larger than an ANE program (1 GiB at most)");
-  auto buffer = llvm::MemoryBuffer::getFile(hwxRoundtrip, false, false);
-  if (!buffer)
-    return fail(hwxRoundtrip + ": cannot open");
-  llvm::ArrayRef<uint8_t> bytes(reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()),
-                                (*buffer)->getBufferSize());
-  auto file = anec::hwx::readHwx(bytes, hwxRoundtrip);
+  auto file = anec::hwx::readHwxFile(hwxRoundtrip);
   if (!file.ok())
     return fail(std::string(file.status().message()));
   auto tasks = anec::hwx::tasksFromDescription(anec::hwx::describe(*file));

@@ -387,21 +387,7 @@ int compileCommand() {
 
 /// anec inspect --registers X.hwx: the decode of lib/Hwx/HwxFile.h.
 int inspectRegisters() {
-  if (!llvm::sys::fs::exists(input))
-    return fail(fmt::format("{}: no such file", input.getValue()));
-  if (absl::Status regular = anec::requireRegularFile(input); !regular.ok())
-    return fail(std::string(regular.message()));
-  // The reader refuses programs past 1 GiB; do not read more than that.
-  uint64_t size = 0;
-  if (llvm::sys::fs::file_size(input, size) || size > (uint64_t(1) << 30))
-    return fail(fmt::format("{}: {} bytes is larger than an ANE program (1 GiB at most)",
-                            input.getValue(), size));
-  auto buffer = llvm::MemoryBuffer::getFile(input, /*IsText=*/false, /*RequiresNullTerminator=*/false);
-  if (!buffer)
-    return fail(fmt::format("{}: cannot open", input.getValue()));
-  llvm::ArrayRef<uint8_t> bytes(reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()),
-                                (*buffer)->getBufferSize());
-  auto file = anec::hwx::readHwx(bytes, input);
+  auto file = anec::hwx::readHwxFile(input);
   if (!file.ok())
     return fail(std::string(file.status().message()));
   for (const std::string &line : anec::hwx::describe(*file))
