@@ -10,7 +10,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(safetensors config target gguf mil-text mlmodel milblob mlir pipeline)
+[ ${#targets[@]} -gt 0 ] || targets=(safetensors config target gguf mil-text mlmodel milblob mlir pipeline plist hwx)
 "$root/utils/setup.sh" --no-build --sanitizers
 build="$root/build-fuzz"
 flags="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -g -O1"

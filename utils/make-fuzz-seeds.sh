@@ -9,7 +9,7 @@ out="$2"
 py=/usr/bin/python3
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$out"/{safetensors,config,target,gguf,mil-text,mlmodel,milblob,mlir,pipeline}
+mkdir -p "$out"/{safetensors,config,target,gguf,mil-text,mlmodel,milblob,mlir,pipeline,plist,hwx}
 
 # Checkpoints (small ones: a fuzzer wants small inputs).
 $py "$root/test/import/make_checkpoint.py" llama F16 "$tmp/ck" --dims=32,64,1,2,1,16,40
@@ -72,6 +72,22 @@ for f in "$root"/test/tools/inputs/negative-perm.mlir "$root"/test/tools/inputs/
 done
 "$py" "$root/test/tools/make_chain.py" 20000 > "$out/pipeline/chain"
 "$bin/anec-opt" --emit-bytecode "$tmp/m.mlir" -o "$out/mlir/model.mlirbc"
+# Espresso networks and Apple's .hwx programs: the goldens where ../shared
+# is beside the checkout, anec's own .hwx, and broken variants.
+golden="$root/../shared/data/hwx-h13"
+if [ -d "$golden" ]; then
+  for f in "$golden"/2_compile/net.plist "$golden"/2_compile/plists/*.plist "$golden"/2_compile/simple/*.plist; do
+    cp "$f" "$out/plist/$(basename "$(dirname "$f")")-$(basename "$f")"
+  done
+  for f in "$golden"/ops/*.hwx "$golden"/2_compile/model.hwx.golden; do cp "$f" "$out/hwx/$(basename "$f")"; done
+  $py "$root/test/hwx/make_bad_hwx.py" "$golden/2_compile/model.hwx.golden" "$tmp/badhwx"
+  for f in "$tmp"/badhwx/*; do cp "$f" "$out/hwx/bad-$(basename "$f")"; done
+fi
+$py "$root/test/hwx/make_block.py" "$tmp/tiny" model.layers.0.mlp.gate_proj.weight "$tmp/block.mlir" "$tmp/block.npy"
+"$bin/anec" compile "$tmp/block.mlir" --format=hwx --target=m1 -o "$out/hwx/anec-block.hwx" --quiet
+"$py" -c "print('<plist>' + '<array>' * 1000 + '</array>' * 1000 + '</plist>')" > "$out/plist/deep"
+printf '<plist><dict><key>Networks</key><array><string>n' > "$out/plist/truncated"
+printf '<plist><dict><key>a</key><integer>99999999999999999999</integer></dict></plist>' > "$out/plist/big-integer"
 # Committed regressions (inputs that once crashed or hung).
 cp -r "$root"/test/fuzz/regressions/. "$out/" 2>/dev/null || true
 echo "seeds in $out"

@@ -2,7 +2,8 @@
 //
 // Every reader of outside input, as a libFuzzer target: safetensors,
 // config.json, GGUF, MIL text, the Core ML protobuf, the MILBlob weight
-// file, the mil MLIR parser with the verifier, and (target `pipeline`) a
+// file, the mil MLIR parser with the verifier, Espresso .plist networks,
+// Apple's .hwx programs (read, decoded, re-encoded from the decode), and (target `pipeline`) a
 // parsed program through anec-ane-pipeline, which must fail cleanly or
 // leave a valid program. Built twice: with
 // -fsanitize=fuzzer for fuzzing (ANEC_FUZZ=ON, utils/fuzz.sh), and with a
@@ -12,6 +13,8 @@
 //===----------------------------------------------------------------------===//
 #include "lib/Support/Nesting.h"
 #include "anec/Registration.h"
+#include "lib/Hwx/HwxFile.h"
+#include "lib/Import/EspressoImporter.h"
 #include "lib/Import/GgufImporter.h"
 #include "lib/Import/MilBlobReader.h"
 #include "lib/Import/MilProgramImporter.h"
@@ -101,6 +104,26 @@ bool anecFuzzOne(const std::string &target, const uint8_t *data, size_t size) {
     if (r.ok())
       for (uint64_t offset = 64; offset < size && offset < 64 * 64; offset += 64)
         (void)r->blob(offset, 1, 16, 16);
+  } else if (target == "plist") {
+    // A network beside no weight files: the reader and the units' checks.
+    TempFile f(data, size);
+    std::string path = f.path + ".plist";
+    if (std::rename(f.path.c_str(), path.c_str()) == 0) {
+      (void)anec::import::importEspressoNet(&context(), path);
+      unlink(path.c_str());
+    }
+  } else if (target == "hwx") {
+    auto file = anec::hwx::readHwx(llvm::ArrayRef<uint8_t>(data, size), "model.hwx");
+    if (file.ok()) {
+      auto tasks = anec::hwx::tasksFromDescription(anec::hwx::describe(*file));
+      // A decode that does not encode back to the same tasks is a bug.
+      if (!tasks.ok() || tasks->size() != file->tasks.size())
+        std::abort();
+      for (size_t i = 0; i < tasks->size(); ++i)
+        if ((*tasks)[i].bytes != file->tasks[i].bytes)
+          std::abort();
+      (void)anec::hwx::writeHwx(*file);
+    }
   } else if (target == "mlir") {
     // As the tools read MLIR: the nesting is measured before parsing.
     if (!anec::checkMlirNesting(text, "input", context().getDialectRegistry()).ok())
