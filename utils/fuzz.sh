@@ -19,7 +19,7 @@ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
   -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
   -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-19/build/utils/lit/lit.py > /dev/null
-cmake --build "$build" -j"$(nproc)" --target anec-translate anec-opt \
+cmake --build "$build" -j"$(nproc)" --target anec anec-translate anec-opt \
   $(printf 'anec-fuzz-%s ' "${targets[@]}")
 "$root/utils/make-fuzz-seeds.sh" "$build" "$build/seeds" > /dev/null
 printf '%-12s %12s %10s %s\n' target executions seconds crashes
