@@ -70,6 +70,14 @@ def main():
         sh(f"{PY} {ROOT}/test/import/make_gguf.py {w('hf')} {w(kind + '.gguf')} {w('deq-' + kind)} "
            f"--corrupt={kind}")
     sh(f"{PY} {ROOT}/test/tools/make_chain.py 200000 > {w('chain.mlir')}")
+    # Native M1 programs and Espresso networks: anec's own .hwx and broken
+    # copies of it; a plist that never ends and one nested 100,000 deep.
+    sh(f"{PY} {ROOT}/test/hwx/make_block.py {w('tiny')} model.layers.0.mlp.gate_proj.weight "
+       f"{w('block.mlir')} {w('block.npy')}")
+    sh(f"{tool('anec')[0]} compile {w('block.mlir')} --format=hwx --target=m1 -o {w('block.hwx')} --quiet")
+    sh(f"{PY} {ROOT}/test/hwx/make_bad_hwx.py {w('block.hwx')} {w('badhwx')}")
+    os.symlink("/dev/zero", w("zero.plist"))
+    open(w("deep.plist"), "w").write("<plist>" + "<array>" * 100000 + "</array>" * 100000 + "</plist>")
     # Bytecode nested past the limit, made by MLIR's own writer (which needs
     # a big stack to parse the text form).
     have_mlir_opt = subprocess.run("command -v mlir-opt-19", shell=True,
@@ -129,6 +137,23 @@ def main():
         ("output", "-o the input checkpoint", compile_(w("tiny"), "-o", w("tiny")), "error", "input"),
         ("output", "-o a missing folder", compile_(w("tiny"), "-o", w("nope", "x.mlpackage")),
          "error", "does not exist"),
+        ("endless input", "anec inspect --registers /dev/zero",
+         tool("anec", "inspect", "--registers", "/dev/zero"), "error", "/dev/zero"),
+        ("endless input", "Espresso net.plist -> /dev/zero",
+         tool("anec-translate", "--import-espresso-net", w("zero.plist"), "-o", w("o.mlir")),
+         "error", "zero.plist"),
+        ("deep plist", "arrays nested 100,000 deep",
+         tool("anec-translate", "--import-espresso-net", w("deep.plist"), "-o", w("o.mlir")),
+         "error", "nested deeper"),
+        ("hwx", "load commands past the file", tool("anec", "inspect", "--registers",
+                                                     w("badhwx", "sizeofcmds.hwx")),
+         "error", "sizeofcmds.hwx"),
+        ("hwx", "a register stream past its task", tool("anec", "inspect", "--registers",
+                                                         w("badhwx", "stream.hwx")),
+         "error", "stream.hwx"),
+        ("hwx", "a next task inside its own", tool("anec", "inspect", "--registers",
+                                                   w("badhwx", "next-inside.hwx")),
+         "error", "next-inside.hwx"),
         ("long chain", "200,000 ops through anec-ane-pipeline",
          tool("anec-opt", w("chain.mlir"), "--anec-ane-pipeline", "-o", "/dev/null"), "ok", ""),
     ]
