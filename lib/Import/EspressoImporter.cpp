@@ -238,6 +238,9 @@ absl::Status Importer::unit(const std::string &name, const llvm::json::Object &u
     }
     ArrayRef<int64_t> xs = shapeOf(x);
     int64_t cin = xs[1];
+    if (xs[2] + pad[0] + pad[1] < *kh || xs[3] + pad[2] + pad[3] < *kw)
+      return bad(where, absl::StrCat("a ", *kh, "x", *kw, " kernel larger than its padded ",
+                                     xs[2], "x", xs[3], " input"));
     auto kernelType = params->getString("KernelType").value_or("Float32");
     auto w = weights(*index, *offset, *cout * cin * *kh * *kw, kernelType, where);
     if (!w.ok())
@@ -296,6 +299,9 @@ absl::Status Importer::unit(const std::string &name, const llvm::json::Object &u
   } else if (*type == "ScaledElementWise") {
     if (ins.size() != 2)
       return bad(where, absl::StrCat("an element-wise unit of ", ins.size(), " inputs, not 2"));
+    // Espresso broadcasts with Broadcast units: the two inputs agree.
+    if (shapeOf(ins[0]) != shapeOf(ins[1]))
+      return bad(where, "element-wise inputs of different shapes (broadcast them first)");
     auto kind = params->getString("Type").value_or("");
     if (kind == "Add")
       out = b.create<AddOp>(loc, ins[0], ins[1]);
