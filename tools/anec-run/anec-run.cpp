@@ -511,6 +511,13 @@ int main(int argc, char **argv) {
         else if (n == "causal_mask") {
           // [1, 1, T, C]: row r sees cache positions up to position + r.
           int64_t cols = type.getShape().back(), rows = t.numElements() / cols;
+          // The call would write the cache past its end (a gather out of
+          // range deep in the program): say so first.
+          if (position + rows > cols)
+            return fail(fmt::format(
+                "--llm-inputs: call {} ({}) covers positions {}..{}, past the compiled context "
+                "of {} positions (0..{}); --prompt runs a prompt of any length within it",
+                callIndex + 1, call.function, position, position + rows - 1, cols, cols - 1));
           for (int64_t r = 0; r < rows; ++r)
             for (int64_t c = 0; c < cols; ++c)
               t.f[r * cols + c] = c <= position + r ? 0.0f : -1e4f;
