@@ -8,8 +8,10 @@
 //===----------------------------------------------------------------------===//
 #include "anec/Interpreter.h"
 
+#include "dialects/Hwx/HwxDialect.h"
 #include "dialects/Mil/MilDialect.h"
 #include "dialects/Mil/MilShapes.h"
+#include "lib/Support/Half.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -198,6 +200,7 @@ private:
                     ArrayRef<int64_t> axes, float eps, bool rms);
   absl::Status softmax(SoftmaxOp op);
   absl::Status attention(ScaledDotProductAttentionOp op);
+  absl::Status h13Task(hwx::TaskOp op);
   absl::Status gather(GatherOp op);
   absl::Status concat(ConcatOp op);
   absl::Status slice(Operation *op, Value x, const StridedSlice &s);
@@ -1210,6 +1213,7 @@ absl::Status Frame::exec(Operation *op) {
         }
         return absl::OkStatus();
       })
+      .Case([&](hwx::TaskOp t) { return h13Task(t); })
       .Case([&](func::ReturnOp r) -> R {
         for (Value v : r.getOperands())
           results.push_back(get(v));
@@ -1218,6 +1222,75 @@ absl::Status Frame::exec(Operation *op) {
       .Default([&](Operation *) -> R {
         return error(op, "the interpreter does not know this op");
       });
+}
+
+/// An H13 task computed from its registers alone, as the ANE would read
+/// them: the shapes from Common, the kernel groups from OCGSize and the
+/// kernel DMA's base addresses in the packed kernel, the MAC bypassed when
+/// NE's OpMode is 4, the activation from NonlinearMode. This checks what
+/// anec-lower-to-h13 wrote against the mil program it came from; it says
+/// nothing of how an ANE rounds.
+absl::Status Frame::h13Task(hwx::TaskOp op) {
+  auto field = [&](llvm::StringRef name) -> int64_t {
+    auto a = op.getFields().getAs<IntegerAttr>(name);
+    return a ? a.getInt() : 0;
+  };
+  if (op.getInputs().size() != 1)
+    return error(op, "a task of one input is what is interpreted");
+  const Tensor &x = get(op.getInputs()[0]);
+  Tensor out = resultTensor(op.getOutput());
+  if (x.shape.size() != 4 || out.shape.size() != 4)
+    return error(op, "a task over [N, C, H, W] tensors is what is interpreted");
+  int64_t n = x.shape[0], cin = field("aneRegs.Common.Cin.Cin"),
+          cout = field("aneRegs.Common.Cout.Cout"), h = field("aneRegs.Common.InDim.Hin"),
+          w = field("aneRegs.Common.InDim.Win");
+  if (x.shape[1] != cin || x.shape[2] != h || x.shape[3] != w || out.shape[1] != cout ||
+      out.shape[2] != h || out.shape[3] != w || out.shape[0] != n)
+    return error(op, "its Common registers do not describe its tensors");
+  int64_t activation = field("aneRegs.NE.MACCfg.NonlinearMode");
+  if (activation != 0 && activation != 1)
+    return error(op, absl::StrCat("NonlinearMode ", activation, " is not interpreted (0, 1: ReLU)"));
+  bool mac = field("aneRegs.NE.MACCfg.OpMode") != 4;
+  std::vector<uint8_t> kernel;
+  if (auto k = op.getKernel()) {
+    auto r = dyn_cast<DenseResourceElementsAttr>(*k);
+    AsmResourceBlob *blob = r ? r.getRawHandle().getBlob() : nullptr;
+    if (!blob)
+      return error(op, "its kernel is not a resource of bytes");
+    kernel.assign(blob->getData().begin(), blob->getData().end());
+  }
+  int64_t perGroup = int64_t(1) << field("aneRegs.Common.ConvCfg.OCGSize"), pixels = h * w;
+  if (!mac && cin != cout)
+    return error(op, "a task without its MAC keeps the channel count");
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t o = 0; o < cout; ++o) {
+      int64_t at = 0;
+      if (mac) {
+        int64_t group = o / perGroup;
+        if (group >= 16 || !field(absl::StrCat("aneRegs.KernelDMASrc.CoeffDMAConfig[", group, "].En")))
+          return error(op, absl::StrCat("output channel ", o, " falls in a kernel group the DMA does not read"));
+        at = field(absl::StrCat("aneRegs.KernelDMASrc.CoeffBaseAddr[", group, "].Addr")) * 64 +
+             (o % perGroup) * cin * 2;
+        if (at + cin * 2 > (int64_t)kernel.size())
+          return error(op, absl::StrCat("output channel ", o, "'s weights lie past the kernel"));
+      }
+      for (int64_t p = 0; p < pixels; ++p) {
+        double acc = 0;
+        if (mac) {
+          for (int64_t i = 0; i < cin; ++i) {
+            uint16_t bits = uint16_t(kernel[at + 2 * i] | kernel[at + 2 * i + 1] << 8);
+            acc += double(halfToFloat(bits)) * x.f[(b * cin + i) * pixels + p];
+          }
+        } else {
+          acc = x.f[(b * cin + o) * pixels + p];
+        }
+        if (activation == 1)
+          acc = std::max(acc, 0.0);
+        out.f[(b * cout + o) * pixels + p] = float(acc);
+      }
+    }
+  set(op.getOutput(), std::move(out));
+  return absl::OkStatus();
 }
 
 absl::Status Frame::execCached(Operation *op) {
