@@ -249,12 +249,6 @@ absl::StatusOr<Pipelines> buildPipeline(const anec::CompileOptions &o, llvm::Str
   return Pipelines{user, target};
 }
 
-double peakRssMiB() {
-  struct rusage usage;
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_maxrss / 1024.0;
-}
-
 /// Beside the package: `STEM.interface.json` (each package's interface
 /// metadata, for runners that do not read protobuf) and the checkpoint's
 /// tokenizer files as `STEM.<file>`; each path is added to `written`.
@@ -427,9 +421,10 @@ absl::StatusOr<anec::CompileResult> anec::compile(const CompileOptions &o) {
   import::ImportOptions importOptions;
   importOptions.prefill = o.prefill;
   importOptions.context = o.context;
-  if (o.kv != "state" && o.kv != "io")
-    return absl::InvalidArgumentError("--kv must be state or io, got '" + o.kv + "'");
-  importOptions.kvAsIO = o.kv == "io";
+  auto kvAsIO = import::parseKv(o.kv);
+  if (!kvAsIO.ok())
+    return kvAsIO.status();
+  importOptions.kvAsIO = *kvAsIO;
   auto head = import::parseHead(o.head);
   if (!head.ok())
     return head.status();
@@ -510,7 +505,7 @@ absl::StatusOr<anec::CompileResult> anec::compile(const CompileOptions &o) {
     result.outputBytes += pathBytes(w);
     result.weightFileBytes += driver::weightFileBytes(w);
   }
-  result.peakRssMiB = peakRssMiB();
+  result.peakRssMiB = driver::peakRssMiB();
   if (compressed)
     result.quantizationReport = readText(reports.quantization);
   result.partitionReport = readText(reports.partition);

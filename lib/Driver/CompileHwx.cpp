@@ -24,7 +24,6 @@
 #include "absl/strings/str_cat.h"
 
 #include <chrono>
-#include <sys/resource.h>
 
 using namespace mlir;
 
@@ -94,8 +93,6 @@ absl::StatusOr<anec::CompileResult> anec::driver::compileHwx(const CompileOption
   result.outputBytes = bytes->size();
   result.targetName = "Apple M1 (H13)";
   result.aneOpsFraction = result.aneFlopsFraction = 1.0; // every op is a task, or refused
-  struct rusage usage;
-  getrusage(RUSAGE_SELF, &usage);
-  result.peakRssMiB = usage.ru_maxrss / 1024.0;
+  result.peakRssMiB = peakRssMiB();
   return result;
 }

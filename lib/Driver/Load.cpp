@@ -19,6 +19,8 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 
+#include <sys/resource.h>
+
 using namespace mlir;
 
 namespace {
@@ -112,6 +114,12 @@ std::pair<uint64_t, uint64_t> anec::driver::weightStats(ModuleOp module) {
       params += t.getNumElements();
   });
   return {bytes, params};
+}
+
+double anec::driver::peakRssMiB() {
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024.0;
 }
 
 uint64_t anec::driver::bytesUnder(const std::string &folder,

@@ -24,6 +24,9 @@ loadModel(mlir::MLIRContext &ctx, const std::string &path, const import::ImportO
 absl::StatusOr<mlir::OwningOpRef<mlir::ModuleOp>>
 parseModel(mlir::MLIRContext &ctx, const std::string &text, const std::string &name);
 
+/// This process's peak resident set so far, in MiB.
+double peakRssMiB();
+
 /// Stored weight bytes (fp16 for weights cast to fp16) and parameter count,
 /// each distinct weight once.
 std::pair<uint64_t, uint64_t> weightStats(mlir::ModuleOp module);

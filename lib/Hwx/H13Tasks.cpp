@@ -27,10 +27,7 @@ int64_t ceilLog2(int64_t v) {
 
 /// The register streams of an H13 task, as every golden lays them out:
 /// (offset of the header word in the task, first register address, words).
-struct StreamLayout {
-  uint32_t offset, address, words;
-};
-constexpr StreamLayout kStreams[] = {
+constexpr Stream kStreams[] = {
     {0x28, 0x1f800, 62}, // KernelDMASrc
     {0x124, 0x0, 16},    // Common
     {0x168, 0x13800, 28}, // TileDMASrc
@@ -260,22 +257,16 @@ absl::StatusOr<TaskRegisters> anec::hwx::neuronTask(int64_t ch, int64_t h, int64
 
 absl::StatusOr<std::vector<uint8_t>> anec::hwx::encodeTask(const TaskRegisters &t) {
   std::vector<uint8_t> bytes(kTaskBytes, 0);
-  for (const StreamLayout &s : kStreams) {
-    uint32_t word = (s.words - 1) << 26 | s.address;
-    for (int i = 0; i < 4; ++i)
-      bytes[s.offset + i] = uint8_t(word >> (8 * i));
-  }
-  std::map<std::string, const Field *> byName;
-  for (const Field &f : h13Fields())
-    byName[f.name] = &f;
+  for (const Stream &s : kStreams)
+    writeStreamHeader(bytes, s);
   for (const auto &[name, value] : t.fields) {
-    auto it = byName.find(name);
-    if (it == byName.end())
+    const Field *f = fieldNamed(name);
+    if (!f)
       return absl::InternalError("no field named " + name);
-    if (value >> it->second->width)
+    if (value >> f->width)
       return absl::InvalidArgumentError(fmt::format("{} = {:#x} does not fit its {} bits", name,
-                                                    value, it->second->width));
-    setField(bytes, *it->second, value);
+                                                    value, f->width));
+    setField(bytes, *f, value);
   }
   std::vector<uint8_t> mask = fieldMask(bytes.size());
   for (const auto &[offset, value] : t.unmapped) {

@@ -153,10 +153,7 @@ absl::Status Reader::tasks(HwxFile &f) {
   if (!text->offset || !fits(text->offset, text->size))
     return bad("__TEXT,__text lies past the end of the file");
   llvm::ArrayRef<uint8_t> region = d.slice(text->offset, text->size);
-  const Field *next = nullptr;
-  for (const Field &fl : h13Fields())
-    if (llvm::StringRef(fl.name) == "aneTD.Header[7].NextPointer")
-      next = &fl;
+  const Field *next = fieldNamed("aneTD.Header[7].NextPointer");
   std::set<uint32_t> seen;
   uint32_t at = 0;
   while (true) {
@@ -265,6 +262,23 @@ absl::StatusOr<HwxFile> Reader::read() {
 
 llvm::ArrayRef<Field> anec::hwx::h13Fields() { return kH13Fields; }
 
+const Field *anec::hwx::fieldNamed(llvm::StringRef name) {
+  static const llvm::StringMap<const Field *> byName = [] {
+    llvm::StringMap<const Field *> m;
+    for (const Field &f : kH13Fields)
+      m[f.name] = &f;
+    return m;
+  }();
+  auto it = byName.find(name);
+  return it == byName.end() ? nullptr : it->second;
+}
+
+void anec::hwx::writeStreamHeader(llvm::MutableArrayRef<uint8_t> task, const Stream &s) {
+  uint32_t word = (s.words - 1) << 26 | (s.address & 0x3ffffff);
+  for (int i = 0; i < 4; ++i)
+    task[s.offset + i] = uint8_t(word >> (8 * i));
+}
+
 uint32_t anec::hwx::getField(llvm::ArrayRef<uint8_t> task, const Field &f) {
   uint64_t v = 0;
   for (int i = 0; i < 8 && f.byte + i < (int)task.size(); ++i)
@@ -322,17 +336,9 @@ absl::StatusOr<HwxFile> anec::hwx::readHwx(llvm::ArrayRef<uint8_t> bytes, const 
 }
 
 absl::StatusOr<HwxFile> anec::hwx::readHwxFile(const std::string &path) {
-  if (!llvm::sys::fs::exists(path))
-    return absl::NotFoundError(path + ": no such file");
-  if (absl::Status regular = anec::requireRegularFile(path); !regular.ok())
-    return regular;
-  uint64_t size = 0;
-  if (llvm::sys::fs::file_size(path, size) || size > kMaxFileBytes)
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": ", size, " bytes is larger than an ANE program (1 GiB at most)"));
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
-  if (!buffer)
-    return absl::NotFoundError(path + ": cannot open");
+  auto buffer = anec::readInputFile(path, kMaxFileBytes, "an ANE program");
+  if (!buffer.ok())
+    return buffer.status();
   llvm::ArrayRef<uint8_t> bytes(reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()),
                                 (*buffer)->getBufferSize());
   return readHwx(bytes, path);
@@ -473,9 +479,6 @@ std::vector<std::string> anec::hwx::describe(const HwxFile &f) {
 absl::StatusOr<std::vector<Task>>
 anec::hwx::tasksFromDescription(llvm::ArrayRef<std::string> lines) {
   std::vector<Task> tasks;
-  llvm::StringMap<const Field *> byName;
-  for (const Field &f : h13Fields())
-    byName[f.name] = &f;
   auto bad = [](size_t line, const std::string &what) {
     return absl::InvalidArgumentError(absl::StrCat("line ", line + 1, ": ", what));
   };
@@ -509,16 +512,14 @@ anec::hwx::tasksFromDescription(llvm::ArrayRef<std::string> lines) {
           offset + 4 + 4 * words > t.bytes.size())
         return bad(i, "a bad stream line");
       t.streams.push_back({uint32_t(offset), uint32_t(address), uint32_t(words)});
-      uint32_t word = uint32_t(words - 1) << 26 | uint32_t(address);
-      for (int k = 0; k < 4; ++k)
-        t.bytes[offset + k] = uint8_t(word >> (8 * k));
+      writeStreamHeader(t.bytes, t.streams.back());
     } else if (w[2] == "field") {
       uint64_t value;
-      auto it = byName.find(w.size() > 3 ? w[3] : "");
-      if (it == byName.end() || w.size() < 5 || !number(w[4], value) || value > UINT32_MAX)
+      const Field *f = fieldNamed(w.size() > 3 ? w[3] : "");
+      if (!f || w.size() < 5 || !number(w[4], value) || value > UINT32_MAX)
         return bad(i, "a bad field line");
-      if (it->second->byte < t.bytes.size())
-        setField(t.bytes, *it->second, uint32_t(value));
+      if (f->byte < t.bytes.size())
+        setField(t.bytes, *f, uint32_t(value));
     } else if (w[2] == "unmapped") {
       uint64_t offset, value;
       if (w.size() < 5 || !number(w[3], offset) || !number(w[4], value) ||

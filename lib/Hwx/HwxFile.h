@@ -41,6 +41,8 @@ struct Field {
 
 /// The H13 field map, in its published order.
 llvm::ArrayRef<Field> h13Fields();
+/// The field of the map named `name`, or null.
+const Field *fieldNamed(llvm::StringRef name);
 
 /// The value of `f` in a task's bytes (0 where the task is shorter).
 uint32_t getField(llvm::ArrayRef<uint8_t> task, const Field &f);
@@ -58,6 +60,9 @@ constexpr uint32_t kTaskHeaderBytes = 40;
 struct Stream {
   uint32_t offset = 0, address = 0, words = 0;
 };
+
+/// Writes `s`'s header word, `(words - 1) << 26 | address`, into a task.
+void writeStreamHeader(llvm::MutableArrayRef<uint8_t> task, const Stream &s);
 
 /// The block of the field map a stream's register address belongs to
 /// ("Common", "KernelDMASrc", ...), or "" when the map names none.

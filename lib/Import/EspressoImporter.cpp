@@ -113,15 +113,10 @@ absl::StatusOr<llvm::ArrayRef<uint8_t>> Importer::weightFile(int64_t index,
     if (!llvm::sys::fs::exists(file))
       return bad(where, absl::StrCat("the weight file '", listed->str(), "' is not beside the "
                                      "network (looked for ", file.str().str(), ")"));
-    if (absl::Status s = requireRegularFile(file); !s.ok())
-      return bad(where, absl::StrCat("the weight file '", listed->str(), "' (looked for as ",
-                                     file.str().str(), "): ", s.message()));
-    uint64_t size = 0;
-    if (llvm::sys::fs::file_size(file, size) || size > kMaxWeightFileBytes)
-      return bad(where, absl::StrCat(file.str().str(), ": larger than 2 GiB"));
-    auto buffer = llvm::MemoryBuffer::getFile(file, false, false);
-    if (!buffer)
-      return bad(where, absl::StrCat(file.str().str(), ": cannot open"));
+    auto buffer = readInputFile(file.str().str(), kMaxWeightFileBytes, "a weight file");
+    if (!buffer.ok())
+      return bad(where, absl::StrCat("the weight file '", listed->str(), "': ",
+                                     buffer.status().message()));
     it = files.emplace(index, std::move(*buffer)).first;
   }
   return llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(it->second->getBufferStart()),
@@ -396,14 +391,9 @@ absl::Status Importer::unit(const std::string &name, const llvm::json::Object &u
 }
 
 absl::StatusOr<OwningOpRef<ModuleOp>> Importer::run() {
-  if (absl::Status s = requireRegularFile(path); !s.ok())
-    return s;
-  uint64_t size = 0;
-  if (llvm::sys::fs::file_size(path, size) || size > (16u << 20))
-    return bad("", "larger than a network description (16 MiB at most)");
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
-  if (!buffer)
-    return bad("", "cannot open");
+  auto buffer = readInputFile(path, 16u << 20, "a network description");
+  if (!buffer.ok())
+    return buffer.status();
   auto plist = parsePlist((*buffer)->getBuffer(), path);
   if (!plist.ok())
     return plist.status();

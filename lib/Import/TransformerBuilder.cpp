@@ -564,6 +564,13 @@ anec::import::buildTransformer(MLIRContext *ctx, const ModelConfig &config,
   return module;
 }
 
+absl::StatusOr<bool> anec::import::parseKv(llvm::StringRef text) {
+  if (text == "state" || text == "io")
+    return text == "io";
+  return absl::InvalidArgumentError(
+      absl::StrCat("--kv must be state or io, got '", text.str(), "'"));
+}
+
 absl::StatusOr<int64_t> anec::import::parseHead(llvm::StringRef text) {
   if (text == "logits")
     return 0;

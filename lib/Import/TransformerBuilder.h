@@ -36,6 +36,8 @@ struct ImportOptions {
 
 /// Parses `--head`: "logits", "argmax" or "topk:K" into headTopK.
 absl::StatusOr<int64_t> parseHead(llvm::StringRef text);
+/// Parses `--kv`: "state" or "io" into kvAsIO.
+absl::StatusOr<bool> parseKv(llvm::StringRef text);
 
 /// Gives the weight `name` as an fp16 value of `shape` (a constant, cast to
 /// fp16 when stored otherwise), or an error naming what is wrong.

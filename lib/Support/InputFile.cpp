@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
 
 #include <sys/stat.h>
 
@@ -18,4 +19,26 @@ absl::Status anec::requireRegularFile(const llvm::Twine &path) {
                                                                    : "not a regular file";
   return absl::InvalidArgumentError(
       absl::StrCat(name.str(), ": is ", what, ", not a file anec can read"));
+}
+
+absl::StatusOr<std::unique_ptr<llvm::MemoryBuffer>>
+anec::readInputFile(const std::string &path, uint64_t maxBytes, llvm::StringRef kind) {
+  if (!llvm::sys::fs::exists(path))
+    return absl::NotFoundError(path + ": no such file");
+  if (absl::Status regular = requireRegularFile(path); !regular.ok())
+    return regular;
+  uint64_t size = 0;
+  if (llvm::sys::fs::file_size(path, size))
+    return absl::NotFoundError(path + ": cannot open");
+  if (size > maxBytes) {
+    std::string limit = maxBytes >= (1u << 30) ? absl::StrCat(maxBytes >> 30, " GiB")
+                                               : absl::StrCat(maxBytes >> 20, " MiB");
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", size, " bytes is larger than ",
+                                                   kind.str(), " (", limit, " at most)"));
+  }
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return absl::NotFoundError(path + ": cannot open");
+  return std::move(*buffer);
 }

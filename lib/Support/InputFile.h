@@ -9,7 +9,12 @@
 #define ANEC_LIB_SUPPORT_INPUTFILE_H
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "llvm/ADT/Twine.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <memory>
+#include <string>
 
 namespace anec {
 
@@ -17,6 +22,12 @@ namespace anec {
 /// otherwise ("is a device or pipe, not a file", "is a folder", ...). A
 /// missing file passes: the reader's own "cannot open" says so.
 absl::Status requireRegularFile(const llvm::Twine &path);
+
+/// Reads `path` whole when it exists, is a regular file and holds at most
+/// `maxBytes`; errors name the path ("no such file", "is a device...",
+/// "N bytes is larger than KIND (LIMIT at most)", "cannot open").
+absl::StatusOr<std::unique_ptr<llvm::MemoryBuffer>>
+readInputFile(const std::string &path, uint64_t maxBytes, llvm::StringRef kind);
 
 } // namespace anec
 

@@ -39,6 +39,25 @@ absl::StatusOr<std::vector<int64_t>> anec::run::parseTokenIds(llvm::StringRef te
   return ids;
 }
 
+std::optional<Tensor> anec::run::positionInput(llvm::StringRef name, RankedTensorType type,
+                                              int64_t position) {
+  if (name != "position_ids" && name != "current_pos" && name != "causal_mask")
+    return std::nullopt;
+  Tensor t = Tensor::zeros(type);
+  if (name == "position_ids") {
+    for (int64_t j = 0; j < t.numElements(); ++j)
+      t.i[j] = position + j;
+  } else if (name == "current_pos") {
+    t.i[0] = position;
+  } else {
+    int64_t cols = type.getShape().back(), rows = t.numElements() / cols;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c)
+        t.f[r * cols + c] = c <= position + r ? 0.0f : -1e4f;
+  }
+  return t;
+}
+
 namespace {
 
 /// The program's interface: the first chunk's `anec.interface` keys, and
@@ -180,21 +199,15 @@ absl::StatusOr<Generation> anec::run::generate(Chain &program, const GenerateOpt
     for (auto &[name, type] : *inputs) {
       Tensor t = Tensor::zeros(type);
       int64_t count = t.numElements();
-      if (name == "input_ids" || name == "position_ids") {
-        if (count != T)
-          return absl::InvalidArgumentError(absl::StrCat(fn, "'s ", name, " holds ", count,
-                                                         " tokens, not ", T));
+      if ((name == "input_ids" || name == "position_ids") && count != T)
+        return absl::InvalidArgumentError(absl::StrCat(fn, "'s ", name, " holds ", count,
+                                                       " tokens, not ", T));
+      // Padded rows see what the last real row sees; their outputs are ignored.
+      if (auto positional = positionInput(name, type, position)) {
+        t = std::move(*positional);
+      } else if (name == "input_ids") {
         for (int64_t j = 0; j < T; ++j)
-          t.i[j] = name == "input_ids" ? tokens[j] : position + j;
-      } else if (name == "current_pos") {
-        t.i[0] = position;
-      } else if (name == "causal_mask") {
-        // Row r sees cache positions up to position + r (a padded row sees
-        // the same; its output is ignored).
-        int64_t cols = type.getShape().back(), rows = count / cols;
-        for (int64_t r = 0; r < rows; ++r)
-          for (int64_t c = 0; c < cols; ++c)
-            t.f[r * cols + c] = c <= position + r ? 0.0f : -1e4f;
+          t.i[j] = tokens[j];
       } else if (llvm::StringRef(name).ends_with("_cache")) {
         // --kv=io: the cache as the last call returned it (zeros at first).
         auto it = caches.find(name);

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,13 @@ struct Generation {
   std::string prefillTail;
   std::string stopReason; ///< "eos", "max-new-tokens" or "context-full"
 };
+
+/// The positional input `name` of a call whose first token is at
+/// `position`: position_ids (consecutive positions), current_pos (the first)
+/// or causal_mask ([.., T, C], 0 where row r may see cache column c, that is
+/// c <= position + r, -1e4 elsewhere). Nothing for any other name.
+std::optional<interp::Tensor> positionInput(llvm::StringRef name, mlir::RankedTensorType type,
+                                            int64_t position);
 
 /// Parses a list of token ids: decimal integers separated by commas or
 /// white space. `what` names the source in errors.

@@ -232,15 +232,10 @@ int runGeneration(MLIRContext *ctx, Options options, Load &load) {
   std::string source = "--prompt", text = prompt;
   if (!promptFile.empty()) {
     source = promptFile;
-    if (absl::Status regular = anec::requireRegularFile(promptFile); !regular.ok())
-      return fail(std::string(regular.message()));
-    auto buffer = llvm::MemoryBuffer::getFile(promptFile, /*IsText=*/true);
-    if (!buffer)
-      return fail(fmt::format("{}: cannot open", promptFile.getValue()));
     // A token list is small: a file past 64 MiB is not one.
-    if ((*buffer)->getBufferSize() > (64u << 20))
-      return fail(fmt::format("{}: {} bytes is too large for a list of token ids",
-                              promptFile.getValue(), (*buffer)->getBufferSize()));
+    auto buffer = anec::readInputFile(promptFile, 64u << 20, "a list of token ids");
+    if (!buffer.ok())
+      return fail(std::string(buffer.status().message()));
     text = (*buffer)->getBuffer().str();
   }
   auto ids = parseTokenIds(text, source);
@@ -502,28 +497,18 @@ int main(int argc, char **argv) {
             tokens = type.getShape().back();
           continue;
         }
-        Tensor t = Tensor::zeros(type);
-        if (n == "position_ids")
-          for (int64_t j = 0; j < t.numElements(); ++j)
-            t.i[j] = position + j;
-        else if (n == "current_pos")
-          t.i[0] = position;
-        else if (n == "causal_mask") {
-          // [1, 1, T, C]: row r sees cache positions up to position + r.
-          int64_t cols = type.getShape().back(), rows = t.numElements() / cols;
+        if (n == "causal_mask") {
           // The call would write the cache past its end (a gather out of
           // range deep in the program): say so first.
+          int64_t cols = type.getShape().back(), rows = type.getNumElements() / cols;
           if (position + rows > cols)
             return fail(fmt::format(
                 "--llm-inputs: call {} ({}) covers positions {}..{}, past the compiled context "
                 "of {} positions (0..{}); --prompt runs a prompt of any length within it",
                 callIndex + 1, call.function, position, position + rows - 1, cols, cols - 1));
-          for (int64_t r = 0; r < rows; ++r)
-            for (int64_t c = 0; c < cols; ++c)
-              t.f[r * cols + c] = c <= position + r ? 0.0f : -1e4f;
-        } else
-          t = randomTensor(type, rng);
-        args.push_back(std::move(t));
+        }
+        auto positional = positionInput(n, type, position);
+        args.push_back(positional ? std::move(*positional) : randomTensor(type, rng));
       }
       position += tokens;
     }

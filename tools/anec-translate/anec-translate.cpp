@@ -303,9 +303,10 @@ int main(int argc, char **argv) {
   anec::import::ImportOptions options;
   options.prefill = prefill;
   options.context = context;
-  if (kvMode != "state" && kvMode != "io")
-    return fail("--kv must be state or io, got '" + kvMode + "'");
-  options.kvAsIO = kvMode == "io";
+  auto kvAsIO = anec::import::parseKv(kvMode);
+  if (!kvAsIO.ok())
+    return fail(std::string(kvAsIO.status().message()));
+  options.kvAsIO = *kvAsIO;
   auto headK = anec::import::parseHead(head);
   if (!headK.ok())
     return fail(std::string(headK.status().message()));
